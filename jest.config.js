@@ -1,0 +1,9 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/__tests__"],
+  testMatch: ["**/*.test.ts"],
+  // Transpile only: `tsc --noEmit` type-checks once, before jest runs.
+  transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022" } }] },
+  modulePathIgnorePatterns: ["<rootDir>/dist", "<rootDir>/cdktf.out"],
+};

@@ -1,0 +1,221 @@
+import { Annotations, IAspect, TerraformResource, Token } from "cdktf";
+import { IConstruct } from "constructs";
+import type { XshieldMdeIntegration } from "./xshield-mde-integration";
+
+/** The rules of the secure baseline the guard enforces on the synthesized configuration. */
+export const BASELINE_RULES = {
+  MinimumTls12: "the storage account accepts TLS 1.2 or newer only (min_tls_version TLS1_2)",
+  HttpsOnly: "the storage account accepts HTTPS only (https_traffic_only_enabled true)",
+  NoPublicBlobAccess: "no container may allow anonymous reads (allow_nested_items_to_be_public false)",
+  SharedKeyDisabled:
+    "shared-key and SAS authorisation are off, so every request is authorised by Entra ID (shared_access_key_enabled false, default_to_oauth_authentication true)",
+  InfrastructureEncryption: "data is encrypted twice at rest (infrastructure_encryption_enabled true)",
+  LocalUsersDisabled: "no local (SFTP) users (local_user_enabled false, sftp_enabled false)",
+  CrossTenantReplicationDisabled:
+    "objects cannot be replicated to another tenant (cross_tenant_replication_enabled false)",
+  FirewallDenyByDefault:
+    "the storage firewall denies by default and lets through only trusted Azure services and allowedIpRanges (network_rules)",
+  LeastPrivilegeRoles:
+    "role assignments are exactly the planned ones: the planned role, on the planned scope, to a service principal",
+  SingleTenantApplication:
+    "the Entra application is single-tenant and asks for Machine.Read.All on the Defender API only",
+} as const;
+
+/** A rule of the secure baseline. */
+export type BaselineRule = keyof typeof BASELINE_RULES;
+
+/**
+ * A deliberate, reviewed exception to one rule of the secure baseline.
+ */
+export interface BaselineException {
+  /** The rule that may be broken. */
+  readonly rule: BaselineRule;
+  /** Why, in words a reviewer understands (at least 20 characters). */
+  readonly reason: string;
+}
+
+/** What the construct planned for one role assignment. */
+export interface PlannedRoleAssignment {
+  readonly roleDefinitionName: string;
+  readonly scope: string;
+}
+
+/** What the props allow, so that a documented relaxation is not a violation. */
+export interface PlannedStorageAccess {
+  readonly sharedAccessKeyEnabled: boolean;
+  readonly publicNetworkAccess: "SelectedNetworks" | "Enabled" | "Disabled";
+  readonly allowedIpRanges: string[];
+}
+
+type Json = { [key: string]: unknown };
+
+/** The synthesized attributes of a resource, with escape-hatch overrides applied. */
+function synthesizedAttributes(resource: TerraformResource): Json {
+  const tf = resource.toTerraform() as { resource?: { [type: string]: { [id: string]: Json } } };
+  const byType = tf.resource?.[resource.terraformResourceType] ?? {};
+  return Object.values(byType)[0] ?? {};
+}
+
+function show(value: unknown): string {
+  if (typeof value === "string" && Token.isUnresolved(value)) {
+    return "a value known only at apply time";
+  }
+  return JSON.stringify(value) ?? "unset";
+}
+
+function asBlock(value: unknown): Json {
+  const block = Array.isArray(value) ? value[0] : value;
+  return typeof block === "object" && block !== null ? (block as Json) : {};
+}
+
+/**
+ * Fails synthesis when the synthesized storage account, role assignments or application of an
+ * {@link XshieldMdeIntegration} no longer meet the secure baseline — including when they were
+ * weakened through `addOverride` — unless the rule has a reasoned {@link BaselineException}.
+ *
+ * The construct adds it to its own scope, so it applies in any stack that uses the construct.
+ */
+export class SecureBaselineGuard implements IAspect {
+  private readonly plannedRoles = new Map<TerraformResource, PlannedRoleAssignment>();
+
+  public constructor(
+    private readonly integration: XshieldMdeIntegration,
+    private readonly access: PlannedStorageAccess,
+    private readonly exceptions: BaselineException[],
+  ) {}
+
+  /** Records a role assignment the construct made on purpose. */
+  public planRoleAssignment(resource: TerraformResource, planned: PlannedRoleAssignment): void {
+    this.plannedRoles.set(resource, planned);
+  }
+
+  public visit(node: IConstruct): void {
+    if (node !== this.integration) {
+      return;
+    }
+    const violations = this.check();
+    const excepted = new Set(this.exceptions.map((e) => e.rule));
+    const unexcused = violations.filter((v) => !excepted.has(v.rule));
+    for (const exception of this.exceptions) {
+      if (!violations.some((v) => v.rule === exception.rule)) {
+        Annotations.of(this.integration).addWarning(
+          `baselineExceptions: the exception for ${exception.rule} is not needed (nothing breaks that rule); remove it.`,
+        );
+      }
+    }
+    if (unexcused.length > 0) {
+      throw new Error(
+        `Secure baseline violated in ${this.integration.node.path}; nothing was synthesized.\n` +
+          unexcused.map((v) => `  - [${v.rule}] ${v.message}`).join("\n") +
+          "\nEach rule: " +
+          [...new Set(unexcused.map((v) => v.rule))].map((r) => `${r}: ${BASELINE_RULES[r]}`).join("; ") +
+          ".\nIf this is deliberate, add { rule, reason } to the baselineExceptions prop of XshieldMdeIntegration; " +
+          "otherwise remove the override or resource that causes it.",
+      );
+    }
+  }
+
+  /** Every way the synthesized configuration breaks the baseline. */
+  public check(): { rule: BaselineRule; message: string }[] {
+    const out: { rule: BaselineRule; message: string }[] = [];
+    const sa = synthesizedAttributes(this.integration.storageAccount);
+    const where = `azurerm_storage_account (${this.integration.storageAccount.node.path})`;
+    const expect = (rule: BaselineRule, key: string, ok: (v: unknown) => boolean, wanted: string) => {
+      if (!ok(sa[key])) {
+        out.push({ rule, message: `${where}: ${key} is ${show(sa[key])}; the baseline requires ${wanted}.` });
+      }
+    };
+    expect("MinimumTls12", "min_tls_version", (v) => v === "TLS1_2" || v === "TLS1_3", '"TLS1_2"');
+    expect("HttpsOnly", "https_traffic_only_enabled", (v) => v === true, "true");
+    expect("NoPublicBlobAccess", "allow_nested_items_to_be_public", (v) => v === false, "false");
+    if (!this.access.sharedAccessKeyEnabled) {
+      expect("SharedKeyDisabled", "shared_access_key_enabled", (v) => v === false, "false (or sharedAccessKeyEnabled: true)");
+    }
+    expect("SharedKeyDisabled", "default_to_oauth_authentication", (v) => v === true, "true");
+    expect("InfrastructureEncryption", "infrastructure_encryption_enabled", (v) => v === true, "true");
+    expect("LocalUsersDisabled", "local_user_enabled", (v) => v === false, "false");
+    expect("LocalUsersDisabled", "sftp_enabled", (v) => v === false, "false");
+    expect("CrossTenantReplicationDisabled", "cross_tenant_replication_enabled", (v) => v === false, "false");
+
+    const mode = this.access.publicNetworkAccess;
+    const rules = asBlock(sa.network_rules);
+    const firewall = (message: string) => out.push({ rule: "FirewallDenyByDefault", message: `${where}: ${message}` });
+    if (mode !== "Enabled" && rules.default_action !== "Deny") {
+      firewall(`network_rules.default_action is ${show(rules.default_action)}; the baseline requires "Deny" (or publicNetworkAccess: "Enabled").`);
+    }
+    if (mode === "Disabled" && sa.public_network_access_enabled !== false) {
+      firewall(`public_network_access_enabled is ${show(sa.public_network_access_enabled)} although publicNetworkAccess is "Disabled".`);
+    }
+    const bypass = Array.isArray(rules.bypass) ? rules.bypass : [];
+    if (bypass.some((b) => b !== "AzureServices")) {
+      firewall(`network_rules.bypass is ${show(rules.bypass)}; only "AzureServices" is planned.`);
+    }
+    const ipRules = Array.isArray(rules.ip_rules) ? rules.ip_rules : [];
+    const extra = ipRules.filter((ip) => !this.access.allowedIpRanges.includes(ip as string));
+    if (extra.length > 0) {
+      firewall(`network_rules.ip_rules lets through ${show(extra)}, which is not in allowedIpRanges.`);
+    }
+    const subnets = rules.virtual_network_subnet_ids;
+    if (Array.isArray(subnets) && subnets.length > 0) {
+      firewall(`network_rules.virtual_network_subnet_ids lets through ${show(subnets)}, which is not planned.`);
+    }
+
+    out.push(...this.checkRoleAssignments());
+    out.push(...this.checkApplication());
+    return out;
+  }
+
+  private checkRoleAssignments(): { rule: BaselineRule; message: string }[] {
+    const out: { rule: BaselineRule; message: string }[] = [];
+    const roleAssignments = this.integration.node
+      .findAll()
+      .filter(
+        (c): c is TerraformResource =>
+          TerraformResource.isTerraformResource(c) && c.terraformResourceType === "azurerm_role_assignment",
+      );
+    for (const resource of roleAssignments) {
+      const where = `azurerm_role_assignment (${resource.node.path})`;
+      const planned = this.plannedRoles.get(resource);
+      const ra = synthesizedAttributes(resource);
+      const fail = (message: string) => out.push({ rule: "LeastPrivilegeRoles", message: `${where}: ${message}` });
+      if (planned === undefined) {
+        fail("is not one the construct planned; grant extra access outside the construct, where it is reviewed on its own.");
+        continue;
+      }
+      if (ra.role_definition_name !== planned.roleDefinitionName) {
+        fail(`role_definition_name is ${show(ra.role_definition_name)}; planned "${planned.roleDefinitionName}".`);
+      }
+      if (ra.role_definition_id !== undefined) {
+        fail(`role_definition_id is set to ${show(ra.role_definition_id)}; planned the role by name "${planned.roleDefinitionName}" only.`);
+      }
+      if (ra.scope !== planned.scope) {
+        fail(`scope is ${show(ra.scope)}; planned the narrower ${show(planned.scope)}.`);
+      }
+      if (ra.principal_type !== "ServicePrincipal") {
+        fail(`principal_type is ${show(ra.principal_type)}; planned "ServicePrincipal".`);
+      }
+    }
+    return out;
+  }
+
+  private checkApplication(): { rule: BaselineRule; message: string }[] {
+    const out: { rule: BaselineRule; message: string }[] = [];
+    const app = synthesizedAttributes(this.integration.application);
+    const where = `azuread_application (${this.integration.application.node.path})`;
+    if (app.sign_in_audience !== "AzureADMyOrg") {
+      out.push({
+        rule: "SingleTenantApplication",
+        message: `${where}: sign_in_audience is ${show(app.sign_in_audience)}; the baseline requires "AzureADMyOrg".`,
+      });
+    }
+    const access = Array.isArray(app.required_resource_access) ? (app.required_resource_access as Json[]) : [];
+    const permissions = access.flatMap((r) => (Array.isArray(r.resource_access) ? (r.resource_access as Json[]) : []));
+    if (access.length !== 1 || permissions.length !== 1) {
+      out.push({
+        rule: "SingleTenantApplication",
+        message: `${where}: required_resource_access asks for ${permissions.length} permission(s) on ${access.length} API(s); planned Machine.Read.All on the Defender API only.`,
+      });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,6 @@
+export * from "./constants";
+export * from "./validation";
+export * from "./baseline-guard";
+export * from "./xshield-mde-integration";
+export * from "./xshield-mde-stack";
+export * from "./app";

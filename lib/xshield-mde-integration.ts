@@ -1,0 +1,621 @@
+import { Annotations, Aspects } from "cdktf";
+import { Construct } from "constructs";
+import { AppRoleAssignment } from "@cdktf/provider-azuread/lib/app-role-assignment";
+import { Application } from "@cdktf/provider-azuread/lib/application";
+import { ApplicationPasswordA as ApplicationPassword } from "@cdktf/provider-azuread/lib/application-password";
+import { DataAzureadClientConfig } from "@cdktf/provider-azuread/lib/data-azuread-client-config";
+import { DataAzureadServicePrincipal } from "@cdktf/provider-azuread/lib/data-azuread-service-principal";
+import { ServicePrincipal } from "@cdktf/provider-azuread/lib/service-principal";
+import { DataAzurermResourceGroup } from "@cdktf/provider-azurerm/lib/data-azurerm-resource-group";
+import { EventgridSystemTopic } from "@cdktf/provider-azurerm/lib/eventgrid-system-topic";
+import { EventgridSystemTopicEventSubscription } from "@cdktf/provider-azurerm/lib/eventgrid-system-topic-event-subscription";
+import { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
+import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
+import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
+import { StorageAccount } from "@cdktf/provider-azurerm/lib/storage-account";
+import { StorageContainer } from "@cdktf/provider-azurerm/lib/storage-container";
+import { StorageManagementPolicy } from "@cdktf/provider-azurerm/lib/storage-management-policy";
+import { StorageQueue } from "@cdktf/provider-azurerm/lib/storage-queue";
+import { Offset } from "@cdktf/provider-time/lib/offset";
+import { Rotating } from "@cdktf/provider-time/lib/rotating";
+import { BaselineException, SecureBaselineGuard } from "./baseline-guard";
+import {
+  BLOB_CREATED_EVENT_TYPE,
+  BuiltInRole,
+  DEAD_LETTER_CONTAINER_NAME,
+  DEFENDER_API_CLIENT_ID,
+  MACHINE_READ_ALL,
+  NETWORK_EVENTS_CONTAINER_NAME,
+  ROLES,
+  STORAGE_SYSTEM_TOPIC_TYPE,
+} from "./constants";
+import { throwIfInvalid, validateIntegrationProps } from "./validation";
+
+/**
+ * How the storage account can be reached from public networks.
+ *
+ * - `SelectedNetworks`: the firewall denies everything except trusted Azure services (so Defender's
+ *   Streaming API and Event Grid can write) and the public IPv4 ranges in `allowedIpRanges`
+ *   (Xshield's egress addresses).
+ * - `Enabled`: any address on the internet may try to authenticate. Data still needs Entra ID
+ *   authorisation, but the firewall no longer narrows who can try.
+ * - `Disabled`: no public access at all, trusted services included; only private endpoints you add
+ *   yourself can reach the account.
+ */
+export type PublicNetworkAccess = "SelectedNetworks" | "Enabled" | "Disabled";
+
+/** Storage redundancy, in Azure's own terms. */
+export type AccountReplicationType = "LRS" | "ZRS" | "GRS" | "RAGRS" | "GZRS" | "RAGZRS";
+
+/** Properties of {@link XshieldMdeIntegration}. */
+export interface XshieldMdeIntegrationProps {
+  /**
+   * Azure region of the resource group, storage account and Event Grid system topic, as Azure
+   * names it (`westeurope`, `eastus2`).
+   */
+  readonly location: string;
+
+  /**
+   * Name of the resource group that holds the storage resources.
+   *
+   * Created unless `createResourceGroup` is `false`.
+   */
+  readonly resourceGroupName: string;
+
+  /**
+   * Name of the storage account MDE's Streaming API exports DeviceNetworkEvents to: 3–24 lowercase
+   * letters and digits, unique across all of Azure.
+   */
+  readonly storageAccountName: string;
+
+  /**
+   * Name of the storage queue that receives one message per new DeviceNetworkEvents blob.
+   *
+   * @default "xshield-mde-events"
+   */
+  readonly queueName?: string;
+
+  /**
+   * Display name of the Entra ID application Xshield signs in as.
+   *
+   * @default "Xshield MDE Integration"
+   */
+  readonly applicationDisplayName?: string;
+
+  /**
+   * Object ids of Entra ID users or service principals made owners of the application and its
+   * service principal, in addition to the identity that deploys.
+   *
+   * @default - only the deploying identity owns them
+   */
+  readonly additionalOwnerObjectIds?: string[];
+
+  /**
+   * Lifetime of each client secret, in months (1–24; Entra ID caps a secret at 24 months).
+   *
+   * @default 24
+   */
+  readonly clientSecretExpiryMonths?: number;
+
+  /**
+   * Months after which the first `terraform apply` replaces the client secret with a new one
+   * (1 to `clientSecretExpiryMonths`). The gap between rotation and expiry is the window in which
+   * an apply must run; equal values leave no window and draw a warning.
+   *
+   * @default - one month before expiry (`clientSecretExpiryMonths - 1`, at least 1)
+   */
+  readonly clientSecretRotationMonths?: number;
+
+  /**
+   * Resource id of an existing Key Vault that also receives the client secret, as an
+   * `azurerm_key_vault_secret` whose expiration date equals the secret's. The deploying identity
+   * needs permission to set secrets in that vault.
+   *
+   * @default - the secret is not copied to a Key Vault
+   */
+  readonly clientSecretKeyVaultId?: string;
+
+  /**
+   * Name of the Key Vault secret when `clientSecretKeyVaultId` is set.
+   *
+   * @default "xshield-mde-client-secret"
+   */
+  readonly clientSecretKeyVaultSecretName?: string;
+
+  /**
+   * Who may reach the storage account over public networks. See {@link PublicNetworkAccess}.
+   *
+   * @default "SelectedNetworks"
+   */
+  readonly publicNetworkAccess?: PublicNetworkAccess;
+
+  /**
+   * Public IPv4 addresses or CIDR ranges (up to /30) let through the storage firewall in
+   * `SelectedNetworks` mode: Xshield's egress addresses, which ColorTokens gives you.
+   *
+   * @default - none: Xshield cannot read until they are added (synth warns)
+   */
+  readonly allowedIpRanges?: string[];
+
+  /**
+   * Allow shared-key (account key and SAS) authorisation on the storage account. Opens the account
+   * to anyone holding a key; only turn it on if Defender's Streaming API cannot write without it.
+   *
+   * @default false
+   */
+  readonly sharedAccessKeyEnabled?: boolean;
+
+  /**
+   * Storage redundancy.
+   *
+   * @default "LRS"
+   */
+  readonly accountReplicationType?: AccountReplicationType;
+
+  /**
+   * Days after which DeviceNetworkEvents blobs and dead-lettered events are deleted (1–3650).
+   *
+   * @default 30
+   */
+  readonly blobRetentionDays?: number;
+
+  /**
+   * How many times Event Grid tries to deliver a blob-created event to the queue (1–30) before it
+   * writes the event to the dead-letter container.
+   *
+   * @default 30
+   */
+  readonly eventDeliveryMaxAttempts?: number;
+
+  /**
+   * Minutes Event Grid keeps retrying an event (1–1440) before it dead-letters it.
+   *
+   * @default 1440
+   */
+  readonly eventTimeToLiveMinutes?: number;
+
+  /**
+   * Create the resource group. `false` uses an existing resource group of that name (looked up
+   * with a data source); the deploying identity then needs rights on that group only.
+   *
+   * @default true
+   */
+  readonly createResourceGroup?: boolean;
+
+  /**
+   * Tags applied to every Azure resource the construct creates (at most 50).
+   *
+   * @default - no tags
+   */
+  readonly tags?: { [key: string]: string };
+
+  /**
+   * Deliberate exceptions to the secure baseline, each with its reason. The guard that checks the
+   * synthesized storage account and role assignments lets these rules pass; every other weakening
+   * fails synthesis.
+   *
+   * @default - no exceptions
+   */
+  readonly baselineExceptions?: BaselineException[];
+}
+
+/** The defaults of every optional prop, in one typed place. */
+export const XSHIELD_MDE_INTEGRATION_DEFAULTS = {
+  queueName: "xshield-mde-events",
+  applicationDisplayName: "Xshield MDE Integration",
+  clientSecretExpiryMonths: 24,
+  clientSecretKeyVaultSecretName: "xshield-mde-client-secret",
+  publicNetworkAccess: "SelectedNetworks",
+  sharedAccessKeyEnabled: false,
+  accountReplicationType: "LRS",
+  blobRetentionDays: 30,
+  eventDeliveryMaxAttempts: 30,
+  eventTimeToLiveMinutes: 1440,
+  createResourceGroup: true,
+} as const satisfies Partial<XshieldMdeIntegrationProps>;
+
+/** The rotation default: one month before expiry, at least one month. */
+export function defaultRotationMonths(expiryMonths: number): number {
+  return Math.max(1, expiryMonths - 1);
+}
+
+/** Every prop with its default applied. */
+export type ResolvedIntegrationProps = Required<
+  Omit<XshieldMdeIntegrationProps, "clientSecretKeyVaultId" | "tags" | "baselineExceptions">
+> &
+  Pick<XshieldMdeIntegrationProps, "clientSecretKeyVaultId"> & {
+    readonly tags: { [key: string]: string };
+    readonly baselineExceptions: BaselineException[];
+  };
+
+/** Applies the defaults to the props. */
+export function resolveIntegrationProps(props: XshieldMdeIntegrationProps): ResolvedIntegrationProps {
+  const d = XSHIELD_MDE_INTEGRATION_DEFAULTS;
+  const expiry = props.clientSecretExpiryMonths ?? d.clientSecretExpiryMonths;
+  return {
+    location: props.location,
+    resourceGroupName: props.resourceGroupName,
+    storageAccountName: props.storageAccountName,
+    queueName: props.queueName ?? d.queueName,
+    applicationDisplayName: props.applicationDisplayName ?? d.applicationDisplayName,
+    additionalOwnerObjectIds: props.additionalOwnerObjectIds ?? [],
+    clientSecretExpiryMonths: expiry,
+    clientSecretRotationMonths: props.clientSecretRotationMonths ?? defaultRotationMonths(expiry),
+    clientSecretKeyVaultId: props.clientSecretKeyVaultId,
+    clientSecretKeyVaultSecretName: props.clientSecretKeyVaultSecretName ?? d.clientSecretKeyVaultSecretName,
+    publicNetworkAccess: props.publicNetworkAccess ?? d.publicNetworkAccess,
+    allowedIpRanges: props.allowedIpRanges ?? [],
+    sharedAccessKeyEnabled: props.sharedAccessKeyEnabled ?? d.sharedAccessKeyEnabled,
+    accountReplicationType: props.accountReplicationType ?? d.accountReplicationType,
+    blobRetentionDays: props.blobRetentionDays ?? d.blobRetentionDays,
+    eventDeliveryMaxAttempts: props.eventDeliveryMaxAttempts ?? d.eventDeliveryMaxAttempts,
+    eventTimeToLiveMinutes: props.eventTimeToLiveMinutes ?? d.eventTimeToLiveMinutes,
+    createResourceGroup: props.createResourceGroup ?? d.createResourceGroup,
+    tags: props.tags ?? {},
+    baselineExceptions: props.baselineExceptions ?? [],
+  };
+}
+
+/** The ARM id of a blob container, built from its account's id (never a data-plane URL). */
+function containerScope(account: StorageAccount, container: StorageContainer): string {
+  return `${account.id}/blobServices/default/containers/${container.name}`;
+}
+
+/** The ARM id of a storage queue, built from its account's id (never a data-plane URL). */
+function queueScope(account: StorageAccount, queue: StorageQueue): string {
+  return `${account.id}/queueServices/default/queues/${queue.name}`;
+}
+
+/**
+ * Everything ColorTokens Xshield needs in an Azure tenant to read Microsoft Defender for Endpoint
+ * data: an Entra ID application with a rotating client secret and admin-consented
+ * `Machine.Read.All` on the Defender API, and a locked-down storage account whose
+ * DeviceNetworkEvents blobs are announced, through Event Grid, on a storage queue Xshield reads.
+ *
+ * One manual step remains after deployment: point Defender's Streaming API at `storageAccountId`
+ * and forward only DeviceNetworkEvents.
+ */
+export class XshieldMdeIntegration extends Construct {
+  /** The props with every default applied. */
+  public readonly config: ResolvedIntegrationProps;
+
+  /** The identity running Terraform (owner of the application; source of the tenant id). */
+  public readonly clientConfig: DataAzureadClientConfig;
+  /** The WindowsDefenderATP service principal in the tenant (the Defender API). */
+  public readonly defenderApi: DataAzureadServicePrincipal;
+  /** The Entra ID application Xshield signs in as. */
+  public readonly application: Application;
+  /** The application's service principal: the principal every role is granted to. */
+  public readonly servicePrincipal: ServicePrincipal;
+  /** Sets when the client secret is replaced. */
+  public readonly secretRotation: Rotating;
+  /** Sets when the client secret expires. */
+  public readonly secretExpiry: Offset;
+  /** The client secret. Its value lives only in Terraform state and sensitive outputs. */
+  public readonly applicationPassword: ApplicationPassword;
+  /** Admin consent: `Machine.Read.All` granted to the service principal. */
+  public readonly machineReadConsent: AppRoleAssignment;
+  /** The resource group, when the construct creates it. */
+  public readonly resourceGroup?: ResourceGroup;
+  /** The existing resource group, when `createResourceGroup` is `false`. */
+  public readonly existingResourceGroup?: DataAzurermResourceGroup;
+  /** The storage account MDE streams DeviceNetworkEvents into. */
+  public readonly storageAccount: StorageAccount;
+  /** The container Defender writes DeviceNetworkEvents blobs into. */
+  public readonly networkEventsContainer: StorageContainer;
+  /** The container Event Grid writes undeliverable events into. */
+  public readonly deadLetterContainer: StorageContainer;
+  /** The queue Xshield reads blob-created notifications from. */
+  public readonly queue: StorageQueue;
+  /** Deletes DeviceNetworkEvents blobs and dead-lettered events after `blobRetentionDays`. */
+  public readonly retentionPolicy: StorageManagementPolicy;
+  /** The Event Grid system topic of the storage account, with a system-assigned identity. */
+  public readonly systemTopic: EventgridSystemTopic;
+  /** Forwards blob-created events of the DeviceNetworkEvents container to the queue. */
+  public readonly eventSubscription: EventgridSystemTopicEventSubscription;
+  /** Xshield: Storage Blob Data Reader on the DeviceNetworkEvents container. */
+  public readonly blobReaderAssignment: RoleAssignment;
+  /** Xshield: Storage Queue Data Message Processor on the queue. */
+  public readonly queueProcessorAssignment: RoleAssignment;
+  /** Event Grid: Storage Queue Data Message Sender on the queue. */
+  public readonly queueSenderAssignment: RoleAssignment;
+  /** Event Grid: Storage Blob Data Contributor on the dead-letter container. */
+  public readonly deadLetterWriterAssignment: RoleAssignment;
+  /** The Key Vault copy of the client secret, when `clientSecretKeyVaultId` is set. */
+  public readonly keyVaultSecret?: KeyVaultSecret;
+
+  /** Application (client) id: Xshield's "Client ID". */
+  public readonly clientId: string;
+  /** Directory (tenant) id: Xshield's "Tenant ID". */
+  public readonly tenantId: string;
+  /** The client secret value (a sensitive token): Xshield's "Client Secret". */
+  public readonly clientSecret: string;
+  /** When the current client secret expires (RFC 3339). */
+  public readonly clientSecretExpiresAt: string;
+  /** From when the next apply replaces the client secret (RFC 3339). */
+  public readonly clientSecretRotatesAt: string;
+  /** Object id of the application's service principal. */
+  public readonly servicePrincipalObjectId: string;
+  /** Name of the resource group holding the storage resources. */
+  public readonly resourceGroupName: string;
+  /** Storage account name: Xshield's "Storage Account name". */
+  public readonly storageAccountName: string;
+  /** Storage account resource id: what Defender's Streaming API asks for. */
+  public readonly storageAccountId: string;
+  /** Queue name: Xshield's "Storage Queue name". */
+  public readonly queueName: string;
+  /** The DeviceNetworkEvents container's name (fixed by Defender). */
+  public readonly networkEventsContainerName: string = NETWORK_EVENTS_CONTAINER_NAME;
+  /** The aspect that fails synthesis when the secure baseline is weakened. */
+  public readonly baselineGuard: SecureBaselineGuard;
+
+  public constructor(scope: Construct, id: string, props: XshieldMdeIntegrationProps) {
+    super(scope, id);
+
+    const report = validateIntegrationProps(props);
+    throwIfInvalid(`XshieldMdeIntegration "${this.node.path}"`, report.errors);
+    for (const warning of report.warnings) {
+      Annotations.of(this).addWarning(warning);
+    }
+
+    const config = resolveIntegrationProps(props);
+    this.config = config;
+    this.baselineGuard = new SecureBaselineGuard(this, config, config.baselineExceptions);
+    Aspects.of(this).add(this.baselineGuard);
+    const tags = Object.keys(config.tags).length > 0 ? config.tags : undefined;
+
+    // ---- Entra ID: the application Xshield signs in as (steps 1–4) ----
+    this.clientConfig = new DataAzureadClientConfig(this, "client-config");
+    this.defenderApi = new DataAzureadServicePrincipal(this, "defender-api", {
+      clientId: DEFENDER_API_CLIENT_ID,
+    });
+    const machineReadAllRoleId = this.defenderApi.appRoleIds.lookup(MACHINE_READ_ALL);
+    const owners = [this.clientConfig.objectId, ...config.additionalOwnerObjectIds];
+
+    this.application = new Application(this, "application", {
+      displayName: config.applicationDisplayName,
+      signInAudience: "AzureADMyOrg",
+      owners,
+      notes:
+        "Used by ColorTokens Xshield to read device metadata from Microsoft Defender for Endpoint " +
+        "and DeviceNetworkEvents from the storage queue and container. Managed by Terraform (xshield-mde-cdktf).",
+      requiredResourceAccess: [
+        {
+          resourceAppId: DEFENDER_API_CLIENT_ID,
+          resourceAccess: [{ id: machineReadAllRoleId, type: "Role" }],
+        },
+      ],
+    });
+
+    this.servicePrincipal = new ServicePrincipal(this, "service-principal", {
+      clientId: this.application.clientId,
+      owners,
+    });
+
+    this.secretRotation = new Rotating(this, "secret-rotation", {
+      rotationMonths: config.clientSecretRotationMonths,
+    });
+    this.secretExpiry = new Offset(this, "secret-expiry", {
+      baseRfc3339: this.secretRotation.rfc3339,
+      offsetMonths: config.clientSecretExpiryMonths,
+      triggers: { rotation: this.secretRotation.id },
+    });
+    this.applicationPassword = new ApplicationPassword(this, "client-secret", {
+      applicationId: this.application.id,
+      displayName: "Xshield",
+      endDate: this.secretExpiry.rfc3339,
+      rotateWhenChanged: { rotation: this.secretRotation.id },
+      lifecycle: { createBeforeDestroy: true },
+    });
+
+    this.machineReadConsent = new AppRoleAssignment(this, "machine-read-consent", {
+      appRoleId: machineReadAllRoleId,
+      principalObjectId: this.servicePrincipal.objectId,
+      resourceObjectId: this.defenderApi.objectId,
+    });
+
+    // ---- Azure: storage, queue and event delivery (steps 5–9) ----
+    if (config.createResourceGroup) {
+      this.resourceGroup = new ResourceGroup(this, "resource-group", {
+        name: config.resourceGroupName,
+        location: config.location,
+        tags,
+      });
+      this.resourceGroupName = this.resourceGroup.name;
+    } else {
+      this.existingResourceGroup = new DataAzurermResourceGroup(this, "resource-group", {
+        name: config.resourceGroupName,
+      });
+      this.resourceGroupName = this.existingResourceGroup.name;
+    }
+
+    const publicAccess = config.publicNetworkAccess;
+    this.storageAccount = new StorageAccount(this, "storage-account", {
+      name: config.storageAccountName,
+      resourceGroupName: this.resourceGroupName,
+      location: config.location,
+      accountKind: "StorageV2",
+      accountTier: "Standard",
+      accountReplicationType: config.accountReplicationType,
+      accessTier: "Hot",
+      minTlsVersion: "TLS1_2",
+      httpsTrafficOnlyEnabled: true,
+      allowNestedItemsToBePublic: false,
+      sharedAccessKeyEnabled: config.sharedAccessKeyEnabled,
+      defaultToOauthAuthentication: true,
+      infrastructureEncryptionEnabled: true,
+      localUserEnabled: false,
+      sftpEnabled: false,
+      isHnsEnabled: false,
+      crossTenantReplicationEnabled: false,
+      publicNetworkAccessEnabled: publicAccess !== "Disabled",
+      networkRules: {
+        defaultAction: publicAccess === "Enabled" ? "Allow" : "Deny",
+        bypass: ["AzureServices"],
+        ipRules: publicAccess === "SelectedNetworks" ? config.allowedIpRanges : [],
+      },
+      tags,
+    });
+
+    this.networkEventsContainer = new StorageContainer(this, "network-events-container", {
+      name: NETWORK_EVENTS_CONTAINER_NAME,
+      storageAccountId: this.storageAccount.id,
+      containerAccessType: "private",
+    });
+    this.deadLetterContainer = new StorageContainer(this, "dead-letter-container", {
+      name: DEAD_LETTER_CONTAINER_NAME,
+      storageAccountId: this.storageAccount.id,
+      containerAccessType: "private",
+    });
+    this.queue = new StorageQueue(this, "queue", {
+      name: config.queueName,
+      storageAccountId: this.storageAccount.id,
+    });
+
+    this.retentionPolicy = new StorageManagementPolicy(this, "retention-policy", {
+      storageAccountId: this.storageAccount.id,
+      rule: [
+        {
+          name: "delete-old-network-events",
+          enabled: true,
+          filters: {
+            blobTypes: ["blockBlob", "appendBlob"],
+            prefixMatch: [`${NETWORK_EVENTS_CONTAINER_NAME}/`, `${DEAD_LETTER_CONTAINER_NAME}/`],
+          },
+          actions: {
+            baseBlob: { deleteAfterDaysSinceModificationGreaterThan: config.blobRetentionDays },
+          },
+        },
+      ],
+    });
+
+    const xshieldPrincipal = this.servicePrincipal.objectId;
+    this.blobReaderAssignment = this.assignRole("blob-reader", {
+      role: ROLES.storageBlobDataReader,
+      scope: containerScope(this.storageAccount, this.networkEventsContainer),
+      principalId: xshieldPrincipal,
+      description: "Xshield reads DeviceNetworkEvents blobs exported by Defender's Streaming API.",
+    });
+    this.queueProcessorAssignment = this.assignRole("queue-processor", {
+      role: ROLES.storageQueueDataMessageProcessor,
+      scope: queueScope(this.storageAccount, this.queue),
+      principalId: xshieldPrincipal,
+      description: "Xshield reads and removes blob-created notifications.",
+    });
+
+    this.systemTopic = new EventgridSystemTopic(this, "system-topic", {
+      name: `${config.storageAccountName}-events`,
+      resourceGroupName: this.resourceGroupName,
+      location: config.location,
+      sourceResourceId: this.storageAccount.id,
+      topicType: STORAGE_SYSTEM_TOPIC_TYPE,
+      identity: { type: "SystemAssigned" },
+      tags,
+    });
+    const topicPrincipal = this.systemTopic.identity.principalId;
+    this.queueSenderAssignment = this.assignRole("queue-sender", {
+      role: ROLES.storageQueueDataMessageSender,
+      scope: queueScope(this.storageAccount, this.queue),
+      principalId: topicPrincipal,
+      description: "Event Grid delivers blob-created notifications through the storage firewall.",
+    });
+    this.deadLetterWriterAssignment = this.assignRole("dead-letter-writer", {
+      role: ROLES.storageBlobDataContributor,
+      scope: containerScope(this.storageAccount, this.deadLetterContainer),
+      principalId: topicPrincipal,
+      description: "Event Grid writes events it could not deliver to the dead-letter container.",
+    });
+
+    this.eventSubscription = new EventgridSystemTopicEventSubscription(this, "event-subscription", {
+      name: "xshield-network-events",
+      systemTopic: this.systemTopic.name,
+      resourceGroupName: this.resourceGroupName,
+      eventDeliverySchema: "EventGridSchema",
+      includedEventTypes: [BLOB_CREATED_EVENT_TYPE],
+      subjectFilter: {
+        subjectBeginsWith: `/blobServices/default/containers/${NETWORK_EVENTS_CONTAINER_NAME}/`,
+        caseSensitive: false,
+      },
+      deliveryIdentity: { type: "SystemAssigned" },
+      storageQueueEndpoint: {
+        storageAccountId: this.storageAccount.id,
+        queueName: this.queue.name,
+      },
+      deadLetterIdentity: { type: "SystemAssigned" },
+      storageBlobDeadLetterDestination: {
+        storageAccountId: this.storageAccount.id,
+        storageBlobContainerName: this.deadLetterContainer.name,
+      },
+      retryPolicy: {
+        maxDeliveryAttempts: config.eventDeliveryMaxAttempts,
+        eventTimeToLive: config.eventTimeToLiveMinutes,
+      },
+      // Event Grid checks that its identity may write when the subscription is created.
+      dependsOn: [this.queueSenderAssignment, this.deadLetterWriterAssignment],
+    });
+
+    if (config.clientSecretKeyVaultId !== undefined) {
+      this.keyVaultSecret = new KeyVaultSecret(this, "key-vault-secret", {
+        name: config.clientSecretKeyVaultSecretName,
+        keyVaultId: config.clientSecretKeyVaultId,
+        value: this.applicationPassword.value,
+        expirationDate: this.applicationPassword.endDate,
+        contentType: "Xshield MDE integration client secret",
+        tags,
+      });
+    }
+
+    // ---- Attributes ----
+    this.clientId = this.application.clientId;
+    this.tenantId = this.clientConfig.tenantId;
+    this.clientSecret = this.applicationPassword.value;
+    this.clientSecretExpiresAt = this.applicationPassword.endDate;
+    this.clientSecretRotatesAt = this.secretRotation.rotationRfc3339;
+    this.servicePrincipalObjectId = this.servicePrincipal.objectId;
+    this.storageAccountName = this.storageAccount.name;
+    this.storageAccountId = this.storageAccount.id;
+    this.queueName = this.queue.name;
+  }
+
+  /**
+   * The instructions for the one step no API can do: pointing Defender's Streaming API at the
+   * storage account.
+   *
+   * @param storageAccountId the storage account's resource id; defaults to this construct's token
+   */
+  public streamingApiInstructions(storageAccountId: string = this.storageAccountId): string {
+    return streamingApiInstructions(storageAccountId);
+  }
+
+  private assignRole(
+    id: string,
+    options: { role: BuiltInRole; scope: string; principalId: string; description: string },
+  ): RoleAssignment {
+    const assignment = new RoleAssignment(this, id, {
+      scope: options.scope,
+      roleDefinitionName: options.role.name,
+      principalId: options.principalId,
+      principalType: "ServicePrincipal",
+      description: options.description,
+    });
+    this.baselineGuard.planRoleAssignment(assignment, {
+      roleDefinitionName: options.role.name,
+      scope: options.scope,
+    });
+    return assignment;
+  }
+}
+
+/**
+ * The manual Defender portal step, with the storage account resource id filled in.
+ */
+export function streamingApiInstructions(storageAccountId: string): string {
+  return [
+    "In the Microsoft Defender portal (security.microsoft.com):",
+    "  1. Settings > Microsoft Defender XDR > Streaming API > Add.",
+    "  2. Name: xshield. Choose 'Forward events to Azure Storage'.",
+    `  3. Storage Account Resource ID: ${storageAccountId}`,
+    "  4. Event types: tick ONLY DeviceNetworkEvents (under Devices). Save.",
+    "Needs the Global Administrator or Security Administrator role in Entra ID.",
+  ].join("\n");
+}

@@ -1,0 +1,169 @@
+import { AzurermBackend, LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { AzureadProvider } from "@cdktf/provider-azuread/lib/provider";
+import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
+import { TimeProvider } from "@cdktf/provider-time/lib/provider";
+import { EXTRA_RESOURCE_PROVIDERS } from "./constants";
+import { throwIfInvalid, validateStackProps } from "./validation";
+import { XshieldMdeIntegration, XshieldMdeIntegrationProps } from "./xshield-mde-integration";
+
+/**
+ * Terraform state on the local disk. Fine for a trial; the state holds the client secret, so use
+ * {@link AzurermStateBackend} for anything real.
+ */
+export interface LocalStateBackend {
+  readonly type: "local";
+  /**
+   * Path of the state file, relative to the stack's folder `cdktf.out/stacks/<env>/`.
+   *
+   * @default "../../../terraform.<env>.tfstate" (the project folder, next to cdktf.json)
+   */
+  readonly path?: string;
+}
+
+/** Terraform state in an Azure storage blob: encrypted, access-controlled and locked. */
+export interface AzurermStateBackend {
+  readonly type: "azurerm";
+  /** Resource group of the state storage account. */
+  readonly resourceGroupName: string;
+  /** The state storage account. */
+  readonly storageAccountName: string;
+  /** The state container. */
+  readonly containerName: string;
+  /**
+   * Blob name of the state.
+   *
+   * @default "xshield-mde/<env>.tfstate"
+   */
+  readonly key?: string;
+  /**
+   * Authenticate to the state account with Entra ID instead of an account key.
+   *
+   * @default true
+   */
+  readonly useAzureadAuth?: boolean;
+}
+
+/** Where an environment keeps its Terraform state. */
+export type StateBackend = LocalStateBackend | AzurermStateBackend;
+
+/** Properties of {@link XshieldMdeStack}. */
+export interface XshieldMdeStackProps {
+  /** The integration's properties. */
+  readonly integration: XshieldMdeIntegrationProps;
+  /**
+   * Azure subscription that holds the storage resources.
+   *
+   * @default - taken from `ARM_SUBSCRIPTION_ID` when Terraform plans
+   */
+  readonly subscriptionId?: string;
+  /**
+   * Entra ID tenant of the application and the subscription.
+   *
+   * @default - the tenant of the identity Terraform runs as (`ARM_TENANT_ID` or the Azure CLI login)
+   */
+  readonly tenantId?: string;
+  /**
+   * Where Terraform state is kept.
+   *
+   * @default - local state in `terraform.<env>.tfstate` in the project folder
+   */
+  readonly backend?: StateBackend;
+}
+
+/** The output names, as the Xshield console and Defender portal ask for the values. */
+export const OUTPUT_NAMES = {
+  clientId: "client_id",
+  tenantId: "tenant_id",
+  clientSecret: "client_secret",
+  storageAccountName: "storage_account_name",
+  queueName: "queue_name",
+  storageAccountId: "storage_account_id",
+  clientSecretExpiresAt: "client_secret_expires_at",
+} as const;
+
+/**
+ * One environment: the azuread, azurerm and time providers, a state backend, one
+ * {@link XshieldMdeIntegration} and the outputs Xshield and Defender ask for.
+ */
+export class XshieldMdeStack extends TerraformStack {
+  /** The integration this stack deploys. */
+  public readonly integration: XshieldMdeIntegration;
+  /** The outputs, by their Terraform names. */
+  public readonly outputs: { readonly [name: string]: TerraformOutput };
+
+  public constructor(scope: Construct, id: string, props: XshieldMdeStackProps) {
+    super(scope, id);
+
+    throwIfInvalid(`XshieldMdeStack "${id}"`, validateStackProps(props).errors);
+
+    new AzureadProvider(this, "azuread", { tenantId: props.tenantId });
+    new AzurermProvider(this, "azurerm", {
+      features: [{}],
+      subscriptionId: props.subscriptionId,
+      tenantId: props.tenantId,
+      storageUseAzuread: true,
+      resourceProvidersToRegister: [...EXTRA_RESOURCE_PROVIDERS],
+    });
+    new TimeProvider(this, "time");
+
+    const backend = props.backend ?? { type: "local" };
+    if (backend.type === "local") {
+      new LocalBackend(this, { path: backend.path ?? `../../../terraform.${id}.tfstate` });
+    } else {
+      new AzurermBackend(this, {
+        resourceGroupName: backend.resourceGroupName,
+        storageAccountName: backend.storageAccountName,
+        containerName: backend.containerName,
+        key: backend.key ?? `xshield-mde/${id}.tfstate`,
+        useAzureadAuth: backend.useAzureadAuth ?? true,
+        subscriptionId: props.subscriptionId,
+        tenantId: props.tenantId,
+      });
+    }
+
+    const integration = new XshieldMdeIntegration(this, "integration", props.integration);
+    this.integration = integration;
+
+    const output = (name: string, value: string, description: string, sensitive = false) =>
+      new TerraformOutput(this, name, { value, description, sensitive });
+    this.outputs = {
+      [OUTPUT_NAMES.clientId]: output(
+        OUTPUT_NAMES.clientId,
+        integration.clientId,
+        "Xshield: Settings > Integrations > EDR > Microsoft Defender > Activate > Client ID.",
+      ),
+      [OUTPUT_NAMES.tenantId]: output(
+        OUTPUT_NAMES.tenantId,
+        integration.tenantId,
+        "Xshield: Settings > Integrations > EDR > Microsoft Defender > Activate > Tenant ID.",
+      ),
+      [OUTPUT_NAMES.clientSecret]: output(
+        OUTPUT_NAMES.clientSecret,
+        integration.clientSecret,
+        "Xshield: Activate > Client Secret. Read it with: terraform output -raw client_secret. Re-enter it after every rotation.",
+        true,
+      ),
+      [OUTPUT_NAMES.storageAccountName]: output(
+        OUTPUT_NAMES.storageAccountName,
+        integration.storageAccountName,
+        "Xshield: Activate > Storage Account name.",
+      ),
+      [OUTPUT_NAMES.queueName]: output(
+        OUTPUT_NAMES.queueName,
+        integration.queueName,
+        "Xshield: Activate > Storage Queue name.",
+      ),
+      [OUTPUT_NAMES.storageAccountId]: output(
+        OUTPUT_NAMES.storageAccountId,
+        integration.storageAccountId,
+        "Defender portal: Settings > Microsoft Defender XDR > Streaming API > Add > Forward events to Azure Storage > Storage Account Resource ID (forward only DeviceNetworkEvents).",
+      ),
+      [OUTPUT_NAMES.clientSecretExpiresAt]: output(
+        OUTPUT_NAMES.clientSecretExpiresAt,
+        integration.clientSecretExpiresAt,
+        "When the client secret expires (RFC 3339). Run an apply between the rotation point and this date, then re-enter the new secret in Xshield.",
+      ),
+    };
+  }
+}

@@ -1,0 +1,4 @@
+import { ENVIRONMENTS } from "./environments";
+import { buildApp } from "./lib/app";
+
+buildApp(ENVIRONMENTS).synth();
