@@ -126,7 +126,7 @@ export class XshieldMdeStack extends TerraformStack {
     this.integration = integration;
 
     const output = (name: string, value: string, description: string, sensitive = false) =>
-      new TerraformOutput(this, name, { value, description, sensitive });
+      new TerraformOutput(this, name, { value, description, sensitive: sensitive ? true : undefined });
     this.outputs = {
       [OUTPUT_NAMES.clientId]: output(
         OUTPUT_NAMES.clientId,

@@ -1,0 +1,140 @@
+import { Testing } from "cdktf";
+import { EnvironmentError, buildApp } from "../lib/app";
+import { XshieldMdeStack } from "../lib/xshield-mde-stack";
+import { VALID_PROPS, synthStack } from "./support/synth";
+
+const OUTPUTS = [
+  "client_id",
+  "tenant_id",
+  "client_secret",
+  "storage_account_name",
+  "queue_name",
+  "storage_account_id",
+  "client_secret_expires_at",
+];
+
+describe("XshieldMdeStack", () => {
+  test("works with only `integration` given", () => {
+    const app = Testing.app();
+    expect(() => new XshieldMdeStack(app, "dev", { integration: VALID_PROPS })).not.toThrow();
+  });
+
+  test("configures azurerm with features, Entra ID storage auth and the extra resource providers", () => {
+    const s = synthStack();
+    const azurerm = s.json.provider.azurerm;
+    expect(azurerm).toHaveLength(1);
+    expect(azurerm[0]).toMatchObject({
+      features: [{}],
+      storage_use_azuread: true,
+      resource_providers_to_register: ["Microsoft.EventGrid", "Microsoft.Insights"],
+    });
+    expect(azurerm[0].subscription_id).toBeUndefined();
+    expect(s.json.provider.azuread).toHaveLength(1);
+    expect(s.json.provider.time).toHaveLength(1);
+  });
+
+  test("passes subscriptionId and tenantId to the providers", () => {
+    const sub = "00000000-0000-0000-0000-00000000000a";
+    const tenant = "00000000-0000-0000-0000-00000000000b";
+    const s = synthStack({ subscriptionId: sub, tenantId: tenant });
+    expect(s.json.provider.azurerm[0]).toMatchObject({ subscription_id: sub, tenant_id: tenant });
+    expect(s.json.provider.azuread[0]).toMatchObject({ tenant_id: tenant });
+  });
+
+  test("pins every provider to the version its prebuilt package was generated for", () => {
+    const required = (synthStack().json.terraform as { required_providers: Record<string, { source: string; version: string }> })
+      .required_providers;
+    expect(required.azurerm.source).toBe("azurerm");
+    expect(required.azurerm.version).toMatch(/^4\./);
+    expect(required.azuread.version).toMatch(/^3\./);
+    expect(Object.keys(required).sort()).toEqual(["azuread", "azurerm", "time"]);
+  });
+
+  test("has exactly the outputs Xshield and Defender ask for, each described, the secret sensitive", () => {
+    const s = synthStack();
+    expect(Object.keys(s.json.output).sort()).toEqual([...OUTPUTS].sort());
+    for (const name of OUTPUTS) {
+      expect(String(s.json.output[name].description).length).toBeGreaterThan(20);
+    }
+    expect(s.json.output.client_secret.sensitive).toBe(true);
+    for (const name of OUTPUTS.filter((n) => n !== "client_secret")) {
+      expect(s.json.output[name].sensitive).toBeUndefined();
+    }
+  });
+
+  test("outputs point at the integration's resources", () => {
+    const s = synthStack();
+    const value = (name: string) => s.json.output[name].value;
+    expect(value("client_id")).toBe(s.ref("azuread_application", "client_id"));
+    expect(value("tenant_id")).toBe(s.dataRef("azuread_client_config", "tenant_id"));
+    expect(value("client_secret")).toBe(s.ref("azuread_application_password", "value"));
+    expect(value("storage_account_name")).toBe(s.ref("azurerm_storage_account", "name"));
+    expect(value("queue_name")).toBe(s.ref("azurerm_storage_queue", "name"));
+    expect(value("storage_account_id")).toBe(s.ref("azurerm_storage_account", "id"));
+    expect(value("client_secret_expires_at")).toBe(s.ref("azuread_application_password", "end_date"));
+  });
+
+  test("keeps local state in the project folder by a relative path", () => {
+    const backend = (synthStack().json.terraform as { backend: Record<string, { path: string }> }).backend;
+    expect(backend).toEqual({ local: { path: "../../../terraform.dev.tfstate" } });
+  });
+
+  test("uses azurerm remote state with Entra ID auth when asked", () => {
+    const s = synthStack({
+      backend: { type: "azurerm", resourceGroupName: "rg-state", storageAccountName: "ststate", containerName: "tfstate" },
+    });
+    expect((s.json.terraform as { backend: unknown }).backend).toEqual({
+      azurerm: {
+        resource_group_name: "rg-state",
+        storage_account_name: "ststate",
+        container_name: "tfstate",
+        key: "xshield-mde/dev.tfstate",
+        use_azuread_auth: true,
+      },
+    });
+  });
+
+  test("the secret appears only as a reference, in the sensitive output and nowhere else", () => {
+    const s = synthStack();
+    const passwordValue = s.ref("azuread_application_password", "value");
+    const places: string[] = [];
+    const walk = (node: unknown, path: string) => {
+      if (typeof node === "string" && node.includes(passwordValue.slice(2, -1))) places.push(path);
+      else if (node && typeof node === "object") {
+        for (const [k, v] of Object.entries(node)) walk(v, `${path}.${k}`);
+      }
+    };
+    walk(s.json, "");
+    expect(places).toEqual([".output.client_secret.value"]);
+  });
+});
+
+describe("buildApp", () => {
+  const dev = { name: "dev", integration: VALID_PROPS };
+
+  test("builds one stack per environment", () => {
+    const app = buildApp([dev, { name: "prod", integration: { ...VALID_PROPS, storageAccountName: "stprod" } }], {
+      outdir: Testing.app().outdir,
+    });
+    expect(app.node.children.map((c) => c.node.id).sort()).toEqual(["dev", "prod"]);
+  });
+
+  test("reports every failing environment by name, in one error", () => {
+    const build = () =>
+      buildApp([
+        { name: "dev", integration: { ...VALID_PROPS, storageAccountName: "Bad_Name" } },
+        dev,
+        { name: "Prod!", integration: VALID_PROPS },
+        { name: "dev", integration: VALID_PROPS },
+      ]);
+    expect(build).toThrow(EnvironmentError);
+    try {
+      build();
+    } catch (error) {
+      const message = (error as Error).message;
+      expect(message).toMatch(/environment "dev": .*storageAccountName/s);
+      expect(message).toMatch(/environment "Prod!": name "Prod!"/);
+      expect(message).toMatch(/defined twice/);
+    }
+  });
+});
