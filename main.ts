@@ -1,4 +1,12 @@
 import { ENVIRONMENTS } from "./environments";
-import { buildApp } from "./lib/app";
+import { buildApp, collectWarnings } from "./lib/app";
 
-buildApp(ENVIRONMENTS).synth();
+const app = buildApp(ENVIRONMENTS);
+app.synth();
+
+// The cdktf CLI prints annotations itself (it sets CDKTF_OUTDIR); a plain `node` run does not.
+if (process.env.CDKTF_OUTDIR === undefined) {
+  for (const warning of collectWarnings(app)) {
+    process.stderr.write(`warning ${warning}\n`);
+  }
+}

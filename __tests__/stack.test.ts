@@ -1,5 +1,5 @@
 import { Testing } from "cdktf";
-import { EnvironmentError, buildApp } from "../lib/app";
+import { EnvironmentError, buildApp, collectWarnings } from "../lib/app";
 import { XshieldMdeStack } from "../lib/xshield-mde-stack";
 import { VALID_PROPS, synthStack } from "./support/synth";
 
@@ -136,5 +136,17 @@ describe("buildApp", () => {
       expect(message).toMatch(/environment "Prod!": name "Prod!"/);
       expect(message).toMatch(/defined twice/);
     }
+  });
+});
+
+describe("collectWarnings", () => {
+  test("lists every warning with its environment, and nothing for a clean app", () => {
+    const outdir = Testing.app().outdir;
+    const noisy = buildApp([{ name: "dev", integration: { ...VALID_PROPS, allowedIpRanges: [] } }], { outdir });
+    noisy.synth();
+    expect(collectWarnings(noisy).join("\n")).toMatch(/^\[dev\] dev\/integration: .*allowedIpRanges/m);
+    const clean = buildApp([{ name: "dev", integration: VALID_PROPS }], { outdir });
+    clean.synth();
+    expect(collectWarnings(clean)).toEqual([]);
   });
 });

@@ -50,3 +50,17 @@ export function buildApp(environments: readonly EnvironmentConfig[], config?: Ap
   }
   return app;
 }
+
+/**
+ * The warnings cdktf `Annotations` attached anywhere in the app, as `[<stack>] <path>: <message>`.
+ * The cdktf CLI prints these itself; a plain `node` run of the app does not, so `main.ts` does.
+ */
+export function collectWarnings(app: App): string[] {
+  return app.node
+    .findAll()
+    .flatMap((node) =>
+      node.node.metadata
+        .filter((entry) => entry.type === "@cdktf/warn")
+        .map((entry) => `[${node.node.path.split("/")[0]}] ${node.node.path}: ${String(entry.data)}`),
+    );
+}
