@@ -1,4 +1,34 @@
-import type { XshieldMdeIntegrationProps } from "./xshield-mde-integration";
+import { BASELINE_RULES } from "./baseline-guard";
+import {
+  baselineExceptionProblems,
+  booleanProblem,
+  displayNameProblem,
+  guidProblem,
+  ipRangeProblem,
+  isToken,
+  keyVaultIdCaseWarning,
+  keyVaultIdProblem,
+  keyVaultSecretNameProblem,
+  locationProblem,
+  locationWarning,
+  oneOfProblem,
+  Problem,
+  queueNameProblem,
+  resourceGroupNameProblem,
+  show,
+  storageAccountNameProblem,
+  tagCountProblem,
+  tagNameProblem,
+  tagValueProblem,
+  wholeNumberProblem,
+} from "./rules";
+import {
+  defaultRotationMonths,
+  XSHIELD_MDE_INTEGRATION_DEFAULTS,
+  type XshieldMdeIntegrationProps,
+} from "./xshield-mde-integration";
+
+export { guidProblem, isGuid } from "./rules";
 
 /** What validating a set of props found: errors stop synthesis, warnings are annotations. */
 export interface ValidationReport {
@@ -27,10 +57,284 @@ export function throwIfInvalid(subject: string, errors: string[]): void {
   }
 }
 
-/** Checks every prop of the integration; never throws. */
+/** Collects problems; `undefined` (a value that is fine) is dropped. */
+class Collector {
+  public readonly errors: string[] = [];
+  public readonly warnings: string[] = [];
+
+  public error(...problems: Problem[]): void {
+    this.errors.push(...problems.filter((p): p is string => p !== undefined));
+  }
+
+  public warn(...problems: Problem[]): void {
+    this.warnings.push(...problems.filter((p): p is string => p !== undefined));
+  }
+
+  public report(): ValidationReport {
+    return { errors: this.errors, warnings: this.warnings };
+  }
+}
+
+const PUBLIC_NETWORK_ACCESS_VALUES = ["SelectedNetworks", "Enabled", "Disabled"] as const;
+const ACCOUNT_REPLICATION_TYPES = ["LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"] as const;
+const MAX_SECRET_MONTHS = 24;
+
+/** A list prop as an array of elements, or why it is not one (tokens give `undefined`: skip). */
+function listOf(value: unknown, prop: string, c: Collector): unknown[] | undefined {
+  if (value === undefined || isToken(value)) {
+    return undefined;
+  }
+  if (!Array.isArray(value)) {
+    c.error(`${prop} ${show(value)}: must be a list (an array); write [${show(value)}] or a list of values.`);
+    return undefined;
+  }
+  return value;
+}
+
+/**
+ * Checks every prop of the integration; never throws.
+ *
+ * Every problem is collected (never only the first); unresolved cdktf tokens are skipped, since
+ * only Terraform knows their values.
+ */
 export function validateIntegrationProps(props: XshieldMdeIntegrationProps): ValidationReport {
-  const errors: string[] = [];
-  const warnings: string[] = [];
-  void props;
-  return { errors, warnings };
+  const c = new Collector();
+  const d = XSHIELD_MDE_INTEGRATION_DEFAULTS;
+
+  // ---- names and place
+  c.error(locationProblem(props.location));
+  c.warn(locationWarning(props.location));
+  c.error(resourceGroupNameProblem(props.resourceGroupName));
+  c.error(storageAccountNameProblem(props.storageAccountName));
+  if (props.queueName !== undefined) {
+    c.error(queueNameProblem(props.queueName));
+  }
+  if (props.createResourceGroup !== undefined) {
+    c.error(booleanProblem(props.createResourceGroup, "createResourceGroup"));
+  }
+
+  // ---- Entra application
+  if (props.applicationDisplayName !== undefined) {
+    c.error(displayNameProblem(props.applicationDisplayName));
+  }
+  const owners = listOf(props.additionalOwnerObjectIds, "additionalOwnerObjectIds", c) ?? [];
+  owners.forEach((owner, i) =>
+    c.error(
+      guidProblem(
+        owner,
+        `additionalOwnerObjectIds[${i}]`,
+        "the object id of an Entra ID user or service principal",
+        "`az ad user show --id <user@domain> --query id -o tsv` or `az ad sp show --id <appId> --query id -o tsv`",
+      ),
+    ),
+  );
+
+  // ---- client secret lifetime and rotation
+  checkSecretMonths(props, c);
+  if (props.clientSecretKeyVaultId !== undefined) {
+    c.error(keyVaultIdProblem(props.clientSecretKeyVaultId));
+    c.warn(keyVaultIdCaseWarning(props.clientSecretKeyVaultId));
+  }
+  if (props.clientSecretKeyVaultSecretName !== undefined) {
+    c.error(keyVaultSecretNameProblem(props.clientSecretKeyVaultSecretName));
+    if (props.clientSecretKeyVaultId === undefined) {
+      c.warn(
+        `clientSecretKeyVaultSecretName ${show(props.clientSecretKeyVaultSecretName)}: is ignored because ` +
+          "clientSecretKeyVaultId is not set, so no Key Vault secret is created; set clientSecretKeyVaultId or remove it.",
+      );
+    }
+  }
+
+  // ---- storage account
+  c.error(oneOfProblem(props.publicNetworkAccess ?? d.publicNetworkAccess, "publicNetworkAccess", PUBLIC_NETWORK_ACCESS_VALUES));
+  checkNetworkAccess(props, c);
+  if (props.sharedAccessKeyEnabled !== undefined) {
+    c.error(booleanProblem(props.sharedAccessKeyEnabled, "sharedAccessKeyEnabled"));
+  }
+  if (props.accountReplicationType !== undefined) {
+    c.error(oneOfProblem(props.accountReplicationType, "accountReplicationType", ACCOUNT_REPLICATION_TYPES));
+  }
+  if (props.blobRetentionDays !== undefined) {
+    c.error(
+      wholeNumberProblem(props.blobRetentionDays, "blobRetentionDays", 1, 3650, "days a blob is kept", d.blobRetentionDays),
+    );
+  }
+
+  // ---- Event Grid delivery
+  if (props.eventDeliveryMaxAttempts !== undefined) {
+    c.error(
+      wholeNumberProblem(
+        props.eventDeliveryMaxAttempts,
+        "eventDeliveryMaxAttempts",
+        1,
+        30,
+        "Event Grid's limit on delivery attempts",
+        d.eventDeliveryMaxAttempts,
+      ),
+    );
+  }
+  if (props.eventTimeToLiveMinutes !== undefined) {
+    c.error(
+      wholeNumberProblem(
+        props.eventTimeToLiveMinutes,
+        "eventTimeToLiveMinutes",
+        1,
+        1440,
+        "Event Grid keeps retrying an event for at most 24 hours",
+        d.eventTimeToLiveMinutes,
+      ),
+    );
+  }
+
+  // ---- tags and baseline exceptions
+  checkTags(props.tags, c);
+  const exceptions = listOf(props.baselineExceptions, "baselineExceptions", c) ?? [];
+  const knownRules = Object.keys(BASELINE_RULES);
+  const seenRules = new Map<string, number>();
+  exceptions.forEach((exception, i) => {
+    c.error(...baselineExceptionProblems(exception, `baselineExceptions[${i}]`, knownRules));
+    const rule = typeof exception === "object" && exception !== null ? (exception as { rule?: unknown }).rule : undefined;
+    if (typeof rule === "string" && !isToken(rule)) {
+      const first = seenRules.get(rule);
+      if (first !== undefined) {
+        c.warn(
+          `baselineExceptions[${i}].rule ${show(rule)}: repeats baselineExceptions[${first}]; keep one exception per rule.`,
+        );
+      } else {
+        seenRules.set(rule, i);
+      }
+    }
+  });
+
+  return c.report();
+}
+
+/** Expiry 1–24 months; rotation 1 to the (resolved) expiry, with a warning when equal. */
+function checkSecretMonths(props: XshieldMdeIntegrationProps, c: Collector): void {
+  const d = XSHIELD_MDE_INTEGRATION_DEFAULTS;
+  const expiry = props.clientSecretExpiryMonths ?? d.clientSecretExpiryMonths;
+  const expiryProblem = wholeNumberProblem(
+    expiry,
+    "clientSecretExpiryMonths",
+    1,
+    MAX_SECRET_MONTHS,
+    "Entra ID caps a client secret at 24 months",
+    d.clientSecretExpiryMonths,
+  );
+  c.error(expiryProblem);
+  const expiryKnown = expiryProblem === undefined && !isToken(expiry);
+
+  const rotation = props.clientSecretRotationMonths;
+  if (rotation !== undefined) {
+    // Against an expiry that is itself wrong or a token, only the absolute cap applies.
+    const max = expiryKnown ? expiry : MAX_SECRET_MONTHS;
+    const meaning = expiryKnown
+      ? `it cannot exceed clientSecretExpiryMonths, which is ${expiry}${props.clientSecretExpiryMonths === undefined ? " by default" : ""}`
+      : "it cannot exceed the secret's lifetime";
+    const rotationProblem = wholeNumberProblem(rotation, "clientSecretRotationMonths", 1, max, meaning, Math.max(1, max - 1));
+    c.error(rotationProblem);
+    if (rotationProblem === undefined && expiryKnown && !isToken(rotation) && rotation === expiry) {
+      c.warn(
+        `clientSecretRotationMonths ${show(rotation)}: equals clientSecretExpiryMonths (${expiry}), so the secret ` +
+          "expires the moment it becomes due for rotation and no apply can replace it in time; " +
+          `use ${defaultRotationMonths(expiry)}${expiry > 1 ? " or less" : ""}` +
+          (expiry === 1 ? " with a longer clientSecretExpiryMonths" : "") +
+          ", and run an apply between rotation and expiry.",
+      );
+    }
+  } else if (expiryKnown && defaultRotationMonths(expiry) === expiry) {
+    c.warn(
+      `clientSecretExpiryMonths ${show(expiry)}: the default rotation (one month before expiry, at least 1) is then also ` +
+        `${expiry} month, so no apply can replace the secret before it expires; use a clientSecretExpiryMonths of 2 or more.`,
+    );
+  }
+}
+
+/** allowedIpRanges entries, and how they fit publicNetworkAccess. */
+function checkNetworkAccess(props: XshieldMdeIntegrationProps, c: Collector): void {
+  const access = props.publicNetworkAccess ?? XSHIELD_MDE_INTEGRATION_DEFAULTS.publicNetworkAccess;
+  const rangesKnown = props.allowedIpRanges === undefined || !isToken(props.allowedIpRanges);
+  const ranges = listOf(props.allowedIpRanges, "allowedIpRanges", c) ?? [];
+
+  const firstIndex = new Map<string, number>();
+  ranges.forEach((range, i) => {
+    const prop = `allowedIpRanges[${i}]`;
+    c.error(ipRangeProblem(range, prop));
+    if (typeof range === "string" && !isToken(range)) {
+      const first = firstIndex.get(range);
+      if (first !== undefined) {
+        c.warn(`${prop} ${show(range)}: repeats allowedIpRanges[${first}]; remove the duplicate.`);
+      } else {
+        firstIndex.set(range, i);
+      }
+    }
+  });
+
+  if (isToken(access)) {
+    return;
+  }
+  if (access === "SelectedNetworks" && rangesKnown && ranges.length === 0) {
+    c.warn(
+      `allowedIpRanges ${show(props.allowedIpRanges ?? [])}: publicNetworkAccess is "SelectedNetworks" and no IP range is ` +
+        "allowed, so Xshield cannot read the queue and blobs until its egress addresses are added to allowedIpRanges; " +
+        "ask ColorTokens for them.",
+    );
+  }
+  if ((access === "Enabled" || access === "Disabled") && ranges.length > 0) {
+    c.error(
+      `allowedIpRanges ${show(props.allowedIpRanges)}: is only applied when publicNetworkAccess is "SelectedNetworks", ` +
+        `but publicNetworkAccess is ${show(access)}, so these ranges would be ignored; set publicNetworkAccess to ` +
+        '"SelectedNetworks" (or leave it at its default), or remove allowedIpRanges.',
+    );
+  }
+  if (access === "Disabled") {
+    c.warn(
+      'publicNetworkAccess "Disabled": only private endpoints reach the storage account, trusted Azure services ' +
+        "included; Defender's Streaming API and Xshield both need one, which this construct does not create. " +
+        'Add private endpoints yourself, or use "SelectedNetworks".',
+    );
+  }
+}
+
+function checkTags(tags: XshieldMdeIntegrationProps["tags"], c: Collector): void {
+  if (tags === undefined || isToken(tags)) {
+    return;
+  }
+  if (typeof tags !== "object" || tags === null || Array.isArray(tags)) {
+    c.error(`tags ${show(tags)}: must be an object of tag names to string values, e.g. { "Cost Center": "1234" }.`);
+    return;
+  }
+  const entries = Object.entries(tags);
+  c.error(tagCountProblem(entries.length));
+  for (const [key, value] of entries) {
+    c.error(tagNameProblem(key), tagValueProblem(key, value));
+  }
+}
+
+/**
+ * Checks the stack-level props: `subscriptionId` and `tenantId`, when given, are GUIDs.
+ */
+export function validateStackProps(props: { subscriptionId?: string; tenantId?: string }): ValidationReport {
+  const c = new Collector();
+  if (props.subscriptionId !== undefined) {
+    c.error(
+      guidProblem(
+        props.subscriptionId,
+        "subscriptionId",
+        "the id of an Azure subscription",
+        "`az account show --query id -o tsv`",
+      ),
+    );
+  }
+  if (props.tenantId !== undefined) {
+    c.error(
+      guidProblem(
+        props.tenantId,
+        "tenantId",
+        "the id of an Entra ID tenant",
+        "`az account show --query tenantId -o tsv`",
+      ),
+    );
+  }
+  return c.report();
 }

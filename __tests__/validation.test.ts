@@ -1,0 +1,443 @@
+import { Fn, TerraformStack, Testing, Token } from "cdktf";
+import {
+  throwIfInvalid,
+  validateIntegrationProps,
+  validateStackProps,
+  XshieldValidationError,
+} from "../lib/validation";
+import type { XshieldMdeIntegrationProps } from "../lib/xshield-mde-integration";
+
+/** A typical, fully valid set of props, with every optional prop set. */
+const VALID: XshieldMdeIntegrationProps = {
+  location: "westeurope",
+  resourceGroupName: "rg-xshield-mde-prod",
+  storageAccountName: "xshieldmdeprod01",
+  queueName: "xshield-mde-events",
+  applicationDisplayName: "Xshield MDE Integration (prod)",
+  additionalOwnerObjectIds: ["6f1c0b36-2e5e-4d3f-9a64-0e2b1c9d8a71"],
+  clientSecretExpiryMonths: 12,
+  clientSecretRotationMonths: 11,
+  clientSecretKeyVaultId:
+    "/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg-security/providers/Microsoft.KeyVault/vaults/kv-xshield-prod",
+  clientSecretKeyVaultSecretName: "xshield-mde-client-secret",
+  publicNetworkAccess: "SelectedNetworks",
+  allowedIpRanges: ["20.50.1.7", "52.160.0.0/24"],
+  sharedAccessKeyEnabled: false,
+  accountReplicationType: "ZRS",
+  blobRetentionDays: 30,
+  eventDeliveryMaxAttempts: 30,
+  eventTimeToLiveMinutes: 1440,
+  createResourceGroup: true,
+  tags: { environment: "prod", "Cost Center": "1234" },
+  baselineExceptions: [],
+};
+
+/** Lets a test pass what a JavaScript caller could pass, whatever the TypeScript type says. */
+function loosely<T>(value: unknown): T {
+  return value as T;
+}
+
+function validate(overrides: Partial<XshieldMdeIntegrationProps>) {
+  return validateIntegrationProps({ ...VALID, ...overrides });
+}
+
+/** Exactly one error, naming the prop, showing the value and stating the rule. */
+function expectOneError(overrides: Partial<XshieldMdeIntegrationProps>, ...fragments: string[]): string {
+  const { errors } = validate(overrides);
+  expect(errors).toHaveLength(1);
+  for (const fragment of fragments) {
+    expect(errors[0]).toContain(fragment);
+  }
+  return errors[0];
+}
+
+function expectOneWarning(overrides: Partial<XshieldMdeIntegrationProps>, ...fragments: string[]): string {
+  const { errors, warnings } = validate(overrides);
+  expect(errors).toEqual([]);
+  expect(warnings).toHaveLength(1);
+  for (const fragment of fragments) {
+    expect(warnings[0]).toContain(fragment);
+  }
+  return warnings[0];
+}
+
+describe("a valid, typical set of props", () => {
+  it("has no errors and no warnings", () => {
+    expect(validateIntegrationProps(VALID)).toEqual({ errors: [], warnings: [] });
+  });
+
+  it("with only the required props has no errors and only the missing-egress warning", () => {
+    const report = validateIntegrationProps({
+      location: "West Europe",
+      resourceGroupName: "rg-xshield",
+      storageAccountName: "xshieldmde",
+    });
+    expect(report.errors).toEqual([]);
+    expect(report.warnings).toHaveLength(1);
+    expect(report.warnings[0]).toContain(
+      "Xshield cannot read the queue and blobs until its egress addresses are added to allowedIpRanges",
+    );
+  });
+});
+
+describe("one error per rule, naming the prop, the value and the rule", () => {
+  it("location", () => {
+    expectOneError({ location: "West-Europe!" }, 'location "West-Europe!"', "must be an Azure region name", 'contains "-", "!"');
+  });
+
+  it("resourceGroupName", () => {
+    expectOneError({ resourceGroupName: "rg/xshield." }, 'resourceGroupName "rg/xshield."', "not ending in a period", 'contains "/"');
+  });
+
+  it("storageAccountName", () => {
+    expectOneError(
+      { storageAccountName: "My_Account" },
+      'storageAccountName "My_Account": must be 3–24 lowercase letters and digits',
+      'use e.g. "myaccount"',
+    );
+  });
+
+  it("queueName", () => {
+    expectOneError(
+      { queueName: "xshield--events" },
+      'queueName "xshield--events"',
+      "no two hyphens in a row",
+      "Azure rejects it only at apply",
+    );
+  });
+
+  it("applicationDisplayName", () => {
+    expectOneError({ applicationDisplayName: " " }, 'applicationDisplayName " "', "not only whitespace");
+  });
+
+  it("additionalOwnerObjectIds[i]", () => {
+    expectOneError(
+      { additionalOwnerObjectIds: ["6f1c0b36-2e5e-4d3f-9a64-0e2b1c9d8a71", "alice@contoso.com"] },
+      'additionalOwnerObjectIds[1] "alice@contoso.com"',
+      "a GUID of 8-4-4-4-12 hexadecimal digits",
+      "az ad user show",
+    );
+  });
+
+  it("clientSecretExpiryMonths", () => {
+    expectOneError(
+      { clientSecretExpiryMonths: 36, clientSecretRotationMonths: 12 },
+      "clientSecretExpiryMonths 36: must be a whole number from 1 to 24 (Entra ID caps a client secret at 24 months)",
+      "use e.g. 24",
+    );
+  });
+
+  it("clientSecretRotationMonths", () => {
+    expectOneError(
+      { clientSecretExpiryMonths: 12, clientSecretRotationMonths: 13 },
+      "clientSecretRotationMonths 13: must be a whole number from 1 to 12",
+      "cannot exceed clientSecretExpiryMonths, which is 12",
+    );
+  });
+
+  it("clientSecretRotationMonths against the default expiry", () => {
+    expectOneError(
+      { clientSecretExpiryMonths: undefined, clientSecretRotationMonths: 25 },
+      "clientSecretRotationMonths 25",
+      "which is 24 by default",
+    );
+  });
+
+  it("clientSecretKeyVaultId", () => {
+    expectOneError(
+      { clientSecretKeyVaultId: "/subscriptions/prod/resourceGroups/rg-security/providers/Microsoft.KeyVault/vaults/kv-xshield" },
+      'clientSecretKeyVaultId "/subscriptions/prod/',
+      "must be the resource id of a Key Vault",
+      'has the subscription "prod", which is not a GUID',
+    );
+  });
+
+  it("clientSecretKeyVaultSecretName", () => {
+    expectOneError(
+      { clientSecretKeyVaultSecretName: "xshield_secret" },
+      'clientSecretKeyVaultSecretName "xshield_secret"',
+      "1–127 letters, digits and hyphens",
+    );
+  });
+
+  it("publicNetworkAccess (checked at runtime for JavaScript callers)", () => {
+    expectOneError(
+      { publicNetworkAccess: loosely("Public"), allowedIpRanges: [] },
+      'publicNetworkAccess "Public": must be one of "SelectedNetworks", "Enabled", "Disabled"',
+    );
+  });
+
+  it("accountReplicationType", () => {
+    expectOneError(
+      { accountReplicationType: loosely("lrs") },
+      'accountReplicationType "lrs": must be one of "LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"',
+      'use "LRS"',
+    );
+  });
+
+  it("allowedIpRanges[i]: a private range", () => {
+    expectOneError(
+      { allowedIpRanges: ["20.50.1.7", "52.160.0.0/24", "10.0.0.0/8"] },
+      'allowedIpRanges[2] "10.0.0.0/8": must be a public IPv4 address',
+      "a private address (10.0.0.0/8, RFC 1918)",
+    );
+  });
+
+  it("allowedIpRanges[i]: /32", () => {
+    expectOneError({ allowedIpRanges: ["20.50.1.7/32"] }, 'allowedIpRanges[0] "20.50.1.7/32"', 'write the plain address "20.50.1.7"');
+  });
+
+  it("allowedIpRanges[i]: host bits", () => {
+    expectOneError({ allowedIpRanges: ["203.1.2.3/24"] }, 'allowedIpRanges[0] "203.1.2.3/24"', "network of 203.1.2.3/24 is 203.1.2.0");
+  });
+
+  it("allowedIpRanges[i]: IPv6", () => {
+    expectOneError({ allowedIpRanges: ["2001:db8::/32"] }, 'allowedIpRanges[0] "2001:db8::/32"', "IPv4 only");
+  });
+
+  it("allowedIpRanges with publicNetworkAccess Enabled", () => {
+    expectOneError(
+      { publicNetworkAccess: "Enabled" },
+      'allowedIpRanges ["20.50.1.7","52.160.0.0/24"]',
+      'but publicNetworkAccess is "Enabled", so these ranges would be ignored',
+    );
+  });
+
+  it("allowedIpRanges with publicNetworkAccess Disabled (an error, plus the Disabled warning)", () => {
+    const { errors, warnings } = validate({ publicNetworkAccess: "Disabled" });
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain('but publicNetworkAccess is "Disabled"');
+    expect(warnings).toHaveLength(1);
+  });
+
+  it("tags: too many", () => {
+    const tags = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`tag${i}`, "x"]));
+    expectOneError({ tags }, "tags (51 tags): must hold at most 50 tags", "remove 1 of them");
+  });
+
+  it("tags: a forbidden character in a name", () => {
+    expectOneError({ tags: { "Cost Center?": "1234" } }, 'tags["Cost Center?"]: the tag name contains "?"', "without < > % & \\ ? /");
+  });
+
+  it("tags: a name longer than a storage account allows", () => {
+    const key = "k".repeat(129);
+    expectOneError({ tags: { [key]: "v" } }, `tags["${key}"]`, "the tag name is 129 characters long", "1–128 characters");
+  });
+
+  it("tags: a value too long", () => {
+    expectOneError({ tags: { owner: "o".repeat(257) } }, 'tags["owner"] "ooo', "at most 256 characters", "is 257 characters long");
+  });
+
+  it("blobRetentionDays", () => {
+    expectOneError({ blobRetentionDays: 0 }, "blobRetentionDays 0: must be a whole number from 1 to 3650", "use e.g. 1");
+  });
+
+  it("eventDeliveryMaxAttempts", () => {
+    expectOneError({ eventDeliveryMaxAttempts: 31 }, "eventDeliveryMaxAttempts 31: must be a whole number from 1 to 30");
+  });
+
+  it("eventTimeToLiveMinutes", () => {
+    expectOneError({ eventTimeToLiveMinutes: 1440.5 }, "eventTimeToLiveMinutes 1440.5: must be a whole number from 1 to 1440", "fractional");
+  });
+
+  it.each([
+    ["NaN", Number.NaN],
+    ["Infinity", Number.POSITIVE_INFINITY],
+    ["2.5", 2.5],
+  ])("numbers: %s is rejected with the rule", (shown, value) => {
+    expectOneError({ blobRetentionDays: value }, `blobRetentionDays ${shown}: must be a whole number from 1 to 3650`);
+  });
+
+  it("baselineExceptions[i].reason", () => {
+    expectOneError(
+      { baselineExceptions: [{ rule: "SharedKeyDisabled", reason: "needed" }] },
+      'baselineExceptions[0].reason "needed": must be at least 20 characters',
+      "a reviewer must understand why",
+    );
+  });
+
+  it("baselineExceptions[i].rule (checked at runtime for JavaScript callers)", () => {
+    expectOneError(
+      { baselineExceptions: [{ rule: loosely("NoSharedKeys"), reason: "Defender's Streaming API needs shared keys." }] },
+      'baselineExceptions[0].rule "NoSharedKeys": must name a rule of the secure baseline',
+      '"SharedKeyDisabled"',
+    );
+  });
+
+  it("booleans (checked at runtime for JavaScript callers)", () => {
+    expectOneError({ sharedAccessKeyEnabled: loosely("false") }, 'sharedAccessKeyEnabled "false": must be true or false');
+    expectOneError({ createResourceGroup: loosely(1) }, "createResourceGroup 1: must be true or false");
+  });
+
+  it("lists (checked at runtime for JavaScript callers)", () => {
+    expectOneError({ allowedIpRanges: loosely("20.50.1.7") }, 'allowedIpRanges "20.50.1.7": must be a list');
+  });
+});
+
+describe("warnings: legal but probably a mistake", () => {
+  it("no allowedIpRanges while the firewall is on", () => {
+    expectOneWarning(
+      { allowedIpRanges: [] },
+      "allowedIpRanges []",
+      'publicNetworkAccess is "SelectedNetworks"',
+      "Xshield cannot read the queue and blobs until its egress addresses are added to allowedIpRanges",
+    );
+  });
+
+  it("publicNetworkAccess Disabled", () => {
+    expectOneWarning(
+      { publicNetworkAccess: "Disabled", allowedIpRanges: [] },
+      'publicNetworkAccess "Disabled"',
+      "only private endpoints",
+      "Defender's Streaming API and Xshield both need one",
+    );
+  });
+
+  it("rotation equal to expiry", () => {
+    expectOneWarning(
+      { clientSecretExpiryMonths: 6, clientSecretRotationMonths: 6 },
+      "clientSecretRotationMonths 6: equals clientSecretExpiryMonths (6)",
+      "use 5 or less",
+    );
+  });
+
+  it("an expiry of one month, whose default rotation is also one month", () => {
+    expectOneWarning({ clientSecretExpiryMonths: 1, clientSecretRotationMonths: undefined }, "clientSecretExpiryMonths 1");
+  });
+
+  it("an unknown region", () => {
+    expectOneWarning({ location: "westeurop" }, 'location "westeurop"', "typo", 'did you mean "westeurope"?', "out of date");
+  });
+
+  it("a duplicate IP range", () => {
+    expectOneWarning(
+      { allowedIpRanges: ["20.50.1.7", "52.160.0.0/24", "20.50.1.7"] },
+      'allowedIpRanges[2] "20.50.1.7": repeats allowedIpRanges[0]',
+    );
+  });
+
+  it("a Key Vault secret name without a Key Vault", () => {
+    expectOneWarning({ clientSecretKeyVaultId: undefined }, "clientSecretKeyVaultSecretName", "is ignored");
+  });
+
+  it("a duplicate baseline exception", () => {
+    const exception = { rule: "SharedKeyDisabled" as const, reason: "Defender's Streaming API needs shared keys here." };
+    expectOneWarning(
+      { sharedAccessKeyEnabled: true, baselineExceptions: [exception, exception] },
+      'baselineExceptions[1].rule "SharedKeyDisabled": repeats baselineExceptions[0]',
+    );
+  });
+});
+
+describe("collecting", () => {
+  it("reports every problem of several bad props in one report", () => {
+    const report = validateIntegrationProps({
+      ...VALID,
+      location: "west_europe",
+      storageAccountName: "Xshield-MDE",
+      queueName: "Q",
+      clientSecretExpiryMonths: 30,
+      allowedIpRanges: ["10.0.0.1", "1.2.3.4/32", "not an ip"],
+      tags: { "a/b": "c" },
+      blobRetentionDays: -1,
+    });
+    const props = report.errors.map((e) => e.split(" ")[0].split(":")[0]);
+    expect(props).toEqual([
+      "location",
+      "storageAccountName",
+      "queueName",
+      "clientSecretExpiryMonths",
+      "allowedIpRanges[0]",
+      "allowedIpRanges[1]",
+      "allowedIpRanges[2]",
+      "blobRetentionDays",
+      'tags["a/b"]',
+    ]);
+  });
+
+  it("throwIfInvalid throws once, listing every problem", () => {
+    const { errors } = validateIntegrationProps({ ...VALID, storageAccountName: "A", queueName: "B" });
+    let thrown: unknown;
+    try {
+      throwIfInvalid('XshieldMdeIntegration "stack/integration"', errors);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(XshieldValidationError);
+    const error = thrown as XshieldValidationError;
+    expect(error.problems).toEqual(errors);
+    expect(error.message).toContain("2 invalid properties");
+    expect(error.message).toContain('  - storageAccountName "A"');
+    expect(error.message).toContain('  - queueName "B"');
+  });
+});
+
+describe("tokens", () => {
+  it("are skipped for strings, numbers, list elements and whole lists", () => {
+    const report = validateIntegrationProps({
+      location: Token.asString({ Ref: "location" }),
+      resourceGroupName: Fn.lower("RG-XSHIELD"),
+      storageAccountName: Token.asString({ Ref: "name" }),
+      queueName: Fn.lower("QUEUE"),
+      applicationDisplayName: Token.asString({ Ref: "display" }),
+      additionalOwnerObjectIds: [Token.asString({ Ref: "owner" })],
+      clientSecretExpiryMonths: Token.asNumber({ Ref: "expiry" }),
+      clientSecretRotationMonths: Token.asNumber({ Ref: "rotation" }),
+      clientSecretKeyVaultId: Token.asString({ Ref: "kv" }),
+      clientSecretKeyVaultSecretName: Token.asString({ Ref: "secret" }),
+      allowedIpRanges: [Token.asString({ Ref: "ip" }), "20.50.1.7"],
+      blobRetentionDays: Token.asNumber({ Ref: "days" }),
+      eventDeliveryMaxAttempts: Token.asNumber({ Ref: "attempts" }),
+      eventTimeToLiveMinutes: Token.asNumber({ Ref: "ttl" }),
+      tags: { owner: Token.asString({ Ref: "owner-tag" }) },
+    });
+    expect(report).toEqual({ errors: [], warnings: [] });
+  });
+
+  it("skip a list token without warning that the list is empty", () => {
+    const report = validate({ allowedIpRanges: Token.asList({ Ref: "ranges" }), additionalOwnerObjectIds: Token.asList({ Ref: "owners" }) });
+    expect(report).toEqual({ errors: [], warnings: [] });
+  });
+
+  it("in the expiry leave only the absolute cap on the rotation", () => {
+    const expiry = Token.asNumber({ Ref: "expiry" });
+    expect(validate({ clientSecretExpiryMonths: expiry, clientSecretRotationMonths: 20 }).errors).toEqual([]);
+    expect(validate({ clientSecretExpiryMonths: expiry, clientSecretRotationMonths: 25 }).errors).toHaveLength(1);
+  });
+});
+
+describe("stack props", () => {
+  it("accept GUIDs and nothing", () => {
+    expect(validateStackProps({})).toEqual({ errors: [], warnings: [] });
+    expect(
+      validateStackProps({ subscriptionId: "0b1f6471-1bf0-4dda-aec3-cb9272f09590", tenantId: "6F1C0B36-2E5E-4D3F-9A64-0E2B1C9D8A71" }),
+    ).toEqual({ errors: [], warnings: [] });
+  });
+
+  it("reject ids that are not GUIDs, naming each prop", () => {
+    const { errors } = validateStackProps({ subscriptionId: "my-subscription", tenantId: "contoso.onmicrosoft.com" });
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toContain('subscriptionId "my-subscription": must be the id of an Azure subscription: a GUID');
+    expect(errors[0]).toContain("az account show --query id -o tsv");
+    expect(errors[1]).toContain('tenantId "contoso.onmicrosoft.com": must be the id of an Entra ID tenant: a GUID');
+  });
+
+  it("skip tokens", () => {
+    expect(validateStackProps({ subscriptionId: Token.asString({ Ref: "sub" }) }).errors).toEqual([]);
+  });
+});
+
+describe("in the construct", () => {
+  it("bad props fail construction once, with every problem", async () => {
+    const { XshieldMdeIntegration } = await import("../lib/xshield-mde-integration");
+    const stack = new TerraformStack(Testing.app(), "test");
+    let thrown: unknown;
+    try {
+      new XshieldMdeIntegration(stack, "integration", { ...VALID, storageAccountName: "Bad_Name", queueName: "Q" });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(XshieldValidationError);
+    expect((thrown as XshieldValidationError).problems).toHaveLength(2);
+  });
+});
