@@ -1,0 +1,74 @@
+import { randomUUID } from "node:crypto";
+import { createServer, Server } from "node:https";
+import type { AddressInfo } from "node:net";
+
+/** One request the fake received. */
+export interface StorageRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly authorization?: string;
+}
+
+/** A running fake storage endpoint that refuses every request with one Azure Storage error. */
+export interface FakeStorage {
+  /** `https://127.0.0.1:<port>/<account>`: usable as a blob or queue endpoint. */
+  readonly endpoint: string;
+  readonly requests: StorageRequest[];
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+/** The messages Azure Storage sends with these codes. */
+const MESSAGES: Readonly<Record<string, string>> = {
+  AuthorizationFailure: "This request is not authorized to perform this operation.",
+  AuthorizationPermissionMismatch: "This request is not authorized to perform this operation using this permission.",
+};
+
+/**
+ * Starts an HTTPS server on 127.0.0.1 that answers every request the way Azure Storage answers
+ * when it refuses one: the status, an `x-ms-error-code` header and the `<Error>` XML body. Used for
+ * the two 403s Azurite cannot produce: the firewall (`AuthorizationFailure`) and a missing data
+ * role (`AuthorizationPermissionMismatch`).
+ */
+export async function startFakeStorage(options: {
+  readonly certPem: string;
+  readonly keyPem: string;
+  readonly account: string;
+  readonly status: number;
+  readonly errorCode: string;
+}): Promise<FakeStorage> {
+  const requests: StorageRequest[] = [];
+  const server = createServer({ cert: options.certPem, key: options.keyPem }, (req, res) => {
+    requests.push({ method: req.method ?? "GET", url: req.url ?? "/", authorization: req.headers.authorization });
+    req.resume();
+    const requestId = randomUUID();
+    const message = MESSAGES[options.errorCode] ?? "The request failed.";
+    const body =
+      `\uFEFF<?xml version="1.0" encoding="utf-8"?><Error><Code>${options.errorCode}</Code>` +
+      `<Message>${message}\nRequestId:${requestId}\nTime:${new Date().toISOString()}</Message></Error>`;
+    res.writeHead(options.status, {
+      "content-type": "application/xml",
+      "content-length": Buffer.byteLength(body),
+      "x-ms-error-code": options.errorCode,
+      "x-ms-request-id": requestId,
+      "x-ms-version": "2025-11-05",
+      server: "Windows-Azure-Queue/1.0 Microsoft-HTTPAPI/2.0",
+    });
+    res.end(body);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    endpoint: `https://127.0.0.1:${port}/${options.account}`,
+    requests,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

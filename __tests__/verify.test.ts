@@ -1,0 +1,586 @@
+/**
+ * `npm run verify` against real components on loopback, all started (and stopped) by this file:
+ * Azurite (blob + queue, HTTPS, OAuth "basic") for the storage side, a fake Entra ID token
+ * endpoint + Defender API, and a fake storage endpoint for the two 403s Azurite cannot produce.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as tls from "node:tls";
+import { BlobServiceClient, StorageSharedKeyCredential as BlobSharedKey, type StoragePipelineOptions as BlobPipelineOptions } from "@azure/storage-blob";
+import { QueueServiceClient, StorageSharedKeyCredential as QueueSharedKey, type StoragePipelineOptions as QueuePipelineOptions } from "@azure/storage-queue";
+import { MACHINE_READ_ALL, NETWORK_EVENTS_CONTAINER_NAME } from "../lib/constants";
+import { DEV_ACCOUNT_KEY, DEV_ACCOUNT_NAME, RunningAzurite, startAzurite } from "./support/azurite";
+import { FakeApp, FakeEntra, startFakeEntra } from "./support/fake-entra";
+import { FakeStorage, startFakeStorage } from "./support/fake-storage";
+import { createTestCertificate, TestCertificate } from "./support/tls-cert";
+import { Io, main } from "../tools/verify";
+import {
+  CHECK_IDS,
+  CheckResult,
+  decodeJwtPayload,
+  exitCodeOf,
+  findAadsts,
+  formatDuration,
+  formatReport,
+  resolveEndpoints,
+  secretScrubber,
+  verifyIntegration,
+  VerifyInputs,
+  VerifyOptions,
+  VerifyOptionsError,
+} from "../tools/verify-checks";
+
+jest.setTimeout(30_000);
+
+// ---- The cast --------------------------------------------------------------------------------
+
+const TENANT = randomUUID();
+const secret = (label: string) => `${label}~Q8.${randomBytes(18).toString("base64url")}`;
+const app = (label: string, extra: Partial<FakeApp> = {}): FakeApp => ({
+  tenantId: TENANT,
+  clientId: randomUUID(),
+  secret: secret(label),
+  defenderRoles: [MACHINE_READ_ALL],
+  ...extra,
+});
+const APPS = {
+  good: app("good"),
+  expired: app("expired", { secretExpired: true }),
+  noConsent: app("noconsent", { defenderRoles: [] }),
+  extraRole: app("extrarole", { defenderRoles: [MACHINE_READ_ALL, "Machine.Isolate"] }),
+  defender403: app("defender403", { defenderStatus: 403 }),
+  defender401: app("defender401", { defenderStatus: 401 }),
+  echoing: app("echoing", { echoSecretInErrors: true }),
+};
+/** A secret no app has: the "wrong secret" cases send it. */
+const WRONG_SECRET = secret("wrong");
+/** Every secret of this file: none may ever appear in anything verify prints or returns. */
+const ALL_SECRETS = [...Object.values(APPS).map((a) => a.secret), WRONG_SECRET];
+
+/** Storage accounts in Azurite: one complete, one whose events container is empty, one bare. */
+const FULL_ACCOUNT = DEV_ACCOUNT_NAME;
+const EMPTY_ACCOUNT = "emptyevents";
+const BARE_ACCOUNT = "bareaccount";
+const EXTRA_KEY = randomBytes(64).toString("base64");
+const QUEUE = "xshield-blob-events";
+const BLOB_NAME = `tenantId=${TENANT}/y=2026/m=01/d=01/h=00/m=00/PT1H.json`;
+
+let cert: TestCertificate;
+let entra: FakeEntra;
+let azurite: RunningAzurite;
+let firewall: FakeStorage;
+let noQueueRole: FakeStorage;
+let noBlobRole: FakeStorage;
+let workDir: string;
+/** Everything any verify run printed or returned in this file, for the secret assertion at the end. */
+const everythingPrinted: string[] = [];
+
+function storageAccountId(account: string): string {
+  return `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-xshield-mde-test/providers/Microsoft.Storage/storageAccounts/${account}`;
+}
+
+function inputs(a: FakeApp, extra: Partial<VerifyInputs> = {}): VerifyInputs {
+  return {
+    tenantId: a.tenantId,
+    clientId: a.clientId,
+    clientSecret: a.secret,
+    storageAccountName: FULL_ACCOUNT,
+    queueName: QUEUE,
+    storageAccountId: storageAccountId(extra.storageAccountName ?? FULL_ACCOUNT),
+    clientSecretExpiresAt: new Date(Date.now() + 200 * 86_400_000).toISOString(),
+    ...extra,
+  };
+}
+
+function endpoints(extra: Partial<VerifyOptions> = {}): VerifyOptions {
+  return {
+    authorityHost: entra.url,
+    defenderApiBase: entra.url,
+    blobEndpoint: `${azurite.blobOrigin}/{account}`,
+    queueEndpoint: `${azurite.queueOrigin}/{account}`,
+    extraCaCertificates: cert.certPem,
+    requestTimeoutMs: 10_000,
+    environmentName: "test",
+    ...extra,
+  };
+}
+
+async function verify(values: VerifyInputs, options: VerifyOptions = endpoints()): Promise<CheckResult[]> {
+  const results = await verifyIntegration(values, options);
+  everythingPrinted.push(JSON.stringify(results));
+  return results;
+}
+
+const byCheck = (results: readonly CheckResult[]) => Object.fromEntries(results.map((r) => [r.check, r]));
+const statuses = (results: readonly CheckResult[]) => results.map((r) => `${r.check}:${r.status}${r.warning ? "(warning)" : ""}`);
+
+// ---- Start and stop everything ----------------------------------------------------------------
+
+beforeAll(async () => {
+  cert = createTestCertificate();
+  workDir = mkdtempSync(join(tmpdir(), "verify-test-"));
+  [entra, azurite, firewall, noQueueRole, noBlobRole] = await Promise.all([
+    startFakeEntra({ certPem: cert.certPem, keyPem: cert.keyPem, apps: Object.values(APPS) }),
+    startAzurite({
+      certPath: cert.certPath,
+      keyPath: cert.keyPath,
+      extraAccounts: [
+        { name: EMPTY_ACCOUNT, key: EXTRA_KEY },
+        { name: BARE_ACCOUNT, key: EXTRA_KEY },
+      ],
+    }),
+    startFakeStorage({ certPem: cert.certPem, keyPem: cert.keyPem, account: FULL_ACCOUNT, status: 403, errorCode: "AuthorizationFailure" }),
+    startFakeStorage({ certPem: cert.certPem, keyPem: cert.keyPem, account: FULL_ACCOUNT, status: 403, errorCode: "AuthorizationPermissionMismatch" }),
+    startFakeStorage({ certPem: cert.certPem, keyPem: cert.keyPem, account: FULL_ACCOUNT, status: 403, errorCode: "AuthorizationPermissionMismatch" }),
+  ]);
+
+  // Seed Azurite through the emulator itself, with shared keys (the app under test only ever uses tokens).
+  // tlsOptions is not in StoragePipelineOptions' type; the SDK passes it on to its core pipeline.
+  const setupOptions: BlobPipelineOptions & QueuePipelineOptions & { tlsOptions: { ca: string[] } } = {
+    tlsOptions: { ca: [...tls.rootCertificates, cert.certPem] },
+    retryOptions: { maxTries: 1 },
+  };
+  const seed = async (account: string, key: string, withBlob: boolean) => {
+    const queues = new QueueServiceClient(`${azurite.queueOrigin}/${account}`, new QueueSharedKey(account, key), setupOptions);
+    const queue = queues.getQueueClient(QUEUE);
+    await queue.create();
+    const blobs = new BlobServiceClient(`${azurite.blobOrigin}/${account}`, new BlobSharedKey(account, key), setupOptions);
+    const container = blobs.getContainerClient(NETWORK_EVENTS_CONTAINER_NAME);
+    await container.create();
+    if (withBlob) {
+      const body = JSON.stringify({ time: new Date().toISOString(), category: "AdvancedHunting-DeviceNetworkEvents" });
+      await container.getBlockBlobClient(BLOB_NAME).upload(body, Buffer.byteLength(body));
+      await queue.sendMessage(Buffer.from(JSON.stringify({ eventType: "Microsoft.Storage.BlobCreated" })).toString("base64"));
+    }
+  };
+  await seed(FULL_ACCOUNT, DEV_ACCOUNT_KEY, true);
+  await seed(EMPTY_ACCOUNT, EXTRA_KEY, false);
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all([azurite?.stop(), entra?.close(), firewall?.close(), noQueueRole?.close(), noBlobRole?.close()]);
+  cert?.remove();
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+  // Nothing left running: the watchdog child has exited, and both its pid and Azurite's are gone.
+  expect(azurite.hasExited()).toBe(true);
+  expect(() => process.kill(azurite.process.pid!, 0)).toThrow(/ESRCH/);
+  expect(() => process.kill(azurite.azuritePid, 0)).toThrow(/ESRCH/);
+}, 30_000);
+
+// ---- verifyIntegration: every path ------------------------------------------------------------
+
+describe("verifyIntegration", () => {
+  test("all five checks pass against a complete deployment", async () => {
+    const results = await verify(inputs(APPS.good));
+    expect(results.map((r) => r.check)).toEqual([...CHECK_IDS]);
+    expect(statuses(results)).toEqual(["credentials:pass", "consent:pass", "defender-api:pass", "queue:pass", "events:pass"]);
+    const r = byCheck(results);
+    expect(r.credentials!.message).toContain(APPS.good.clientId);
+    expect(r.credentials!.message).toMatch(/client secret expires on \d{4}-\d{2}-\d{2} \(in 19\d days\)/);
+    expect(r.consent!.message).toContain(MACHINE_READ_ALL);
+    expect(r["defender-api"]!.message).toContain("200");
+    expect(r.queue!.message).toContain("1 message waiting");
+    expect(r.events!.message).toContain(BLOB_NAME);
+    expect(r.events!.message).toMatch(/written \d+ s ago/);
+    expect(exitCodeOf(results)).toBe(0);
+  });
+
+  test("uses the application's own client-credentials tokens, for the Defender API and for storage", async () => {
+    const before = entra.requests.length;
+    await verify(inputs(APPS.good));
+    const tokenRequests = entra.requests.slice(before).filter((q) => q.path.endsWith("/oauth2/v2.0/token"));
+    expect(tokenRequests.map((q) => q.scope).sort()).toEqual([
+      "https://api.securitycenter.microsoft.com/.default",
+      "https://storage.azure.com/.default",
+    ]);
+    expect(tokenRequests.every((q) => q.grantType === "client_credentials" && q.clientId === APPS.good.clientId)).toBe(true);
+    expect(entra.requests.slice(before).some((q) => q.path === "/api/machines?$top=1" && q.authorization?.startsWith("Bearer "))).toBe(true);
+  });
+
+  test("a wrong secret fails Credentials (AADSTS7000215) and skips every later check", async () => {
+    const results = await verify(inputs(APPS.good, { clientSecret: WRONG_SECRET }));
+    expect(statuses(results)).toEqual(["credentials:fail", "consent:skip", "defender-api:skip", "queue:skip", "events:skip"]);
+    const r = byCheck(results);
+    expect(r.credentials!.message).toContain("AADSTS7000215");
+    expect(r.credentials!.fix).toContain("npx cdktf deploy test");
+    expect(r.consent!.message).toMatch(/skipped: no token/);
+    expect(exitCodeOf(results)).toBe(1);
+  });
+
+  test("an expired secret is reported as expired, with its expiry date", async () => {
+    const results = await verify(inputs(APPS.expired, { clientSecretExpiresAt: "2025-01-31T10:00:00Z" }));
+    const r = byCheck(results);
+    expect(r.credentials!.status).toBe("fail");
+    expect(r.credentials!.message).toContain("AADSTS7000222");
+    expect(r.credentials!.message).toContain("expired (on 2025-01-31)");
+    expect(r.credentials!.fix).toMatch(/rotation date issues a new secret/);
+  });
+
+  test("an unknown application (AADSTS700016) and an unknown tenant (AADSTS90002) are told apart", async () => {
+    const unknownApp = byCheck(await verify(inputs(APPS.good, { clientId: randomUUID() })));
+    expect(unknownApp.credentials!.message).toContain("AADSTS700016");
+    expect(unknownApp.credentials!.message).toContain("was not found in tenant");
+
+    const unknownTenant = byCheck(await verify(inputs(APPS.good, { tenantId: randomUUID() })));
+    expect(unknownTenant.credentials!.message).toContain("AADSTS90002");
+    expect(unknownTenant.credentials!.fix).toContain("--authority-host");
+  });
+
+  test("an unreachable authority host fails Credentials with the host and the fix", async () => {
+    const port = await closedPort();
+    const results = await verify(inputs(APPS.good), endpoints({ authorityHost: `https://127.0.0.1:${port}` }));
+    const r = byCheck(results);
+    expect(r.credentials!.status).toBe("fail");
+    expect(r.credentials!.message).toContain(`Cannot reach the authority host 127.0.0.1:${port}`);
+    expect(r.credentials!.message).toContain("ECONNREFUSED");
+  });
+
+  test("a secret close to expiry passes with a warning", async () => {
+    const results = await verify(inputs(APPS.good, { clientSecretExpiresAt: new Date(Date.now() + 10.5 * 86_400_000).toISOString() }));
+    const r = byCheck(results);
+    expect(r.credentials!.status).toBe("pass");
+    expect(r.credentials!.warning).toBe(true);
+    expect(r.credentials!.message).toContain("(in 10 days)");
+    expect(exitCodeOf(results)).toBe(0);
+  });
+
+  test("missing Machine.Read.All fails consent with the portal step and the admin roles; the API call is skipped, storage still checked", async () => {
+    const results = await verify(inputs(APPS.noConsent));
+    expect(statuses(results)).toEqual(["credentials:pass", "consent:fail", "defender-api:skip", "queue:pass", "events:pass"]);
+    const r = byCheck(results);
+    expect(r.consent!.message).toContain("roles: none");
+    expect(r.consent!.fix).toContain(
+      `Entra admin center > App registrations > (the application with client id ${APPS.noConsent.clientId}) > API permissions > Grant admin consent for`,
+    );
+    for (const role of ["Global Administrator", "Privileged Role Administrator", "Cloud Application Administrator", "Application Administrator"]) {
+      expect(r.consent!.fix).toContain(role);
+    }
+    expect(r["defender-api"]!.message).toContain(MACHINE_READ_ALL);
+  });
+
+  test("roles beyond Machine.Read.All pass consent with a least-privilege warning", async () => {
+    const r = byCheck(await verify(inputs(APPS.extraRole)));
+    expect(r.consent!.status).toBe("pass");
+    expect(r.consent!.warning).toBe(true);
+    expect(r.consent!.message).toContain("Machine.Isolate");
+  });
+
+  test("a Defender API 403 despite the role is explained", async () => {
+    const r = byCheck(await verify(inputs(APPS.defender403)));
+    expect(r.consent!.status).toBe("pass");
+    expect(r["defender-api"]!.status).toBe("fail");
+    expect(r["defender-api"]!.message).toContain("403");
+    expect(r["defender-api"]!.message).toContain("Forbidden");
+    expect(r["defender-api"]!.fix).toMatch(/wait up to 15 minutes/);
+  });
+
+  test("a Defender API 401 is explained", async () => {
+    const r = byCheck(await verify(inputs(APPS.defender401)));
+    expect(r["defender-api"]!.status).toBe("fail");
+    expect(r["defender-api"]!.message).toContain("rejected the token (401");
+    expect(r["defender-api"]!.fix).toContain("--defender-scope");
+  });
+
+  test("queue 403 AuthorizationFailure is the storage firewall: add the egress IPs to allowedIpRanges", async () => {
+    const results = await verify(inputs(APPS.good), endpoints({ queueEndpoint: firewall.endpoint }));
+    const r = byCheck(results);
+    expect(r.queue!.status).toBe("fail");
+    expect(r.queue!.message).toContain("AuthorizationFailure");
+    expect(r.queue!.message).toContain("firewall");
+    expect(r.queue!.fix).toContain("allowedIpRanges");
+    expect(r.events!.status).toBe("pass");
+    // The fake saw the application's bearer token, not a shared key.
+    expect(firewall.requests.length).toBeGreaterThan(0);
+    expect(firewall.requests.every((q) => q.authorization?.startsWith("Bearer "))).toBe(true);
+  });
+
+  test("queue 403 AuthorizationPermissionMismatch is the missing/propagating Message Processor role", async () => {
+    const r = byCheck(await verify(inputs(APPS.good), endpoints({ queueEndpoint: noQueueRole.endpoint })));
+    expect(r.queue!.status).toBe("fail");
+    expect(r.queue!.message).toContain("AuthorizationPermissionMismatch");
+    expect(r.queue!.fix).toContain("up to 10 minutes");
+    expect(r.queue!.fix).toContain("Storage Queue Data Message Processor");
+    expect(r.queue!.fix).toContain(`Queues > ${QUEUE}`);
+  });
+
+  test("container 403s are told apart the same way, naming Storage Blob Data Reader", async () => {
+    const role = byCheck(await verify(inputs(APPS.good), endpoints({ blobEndpoint: noBlobRole.endpoint })));
+    expect(role.events!.status).toBe("fail");
+    expect(role.events!.message).toContain("AuthorizationPermissionMismatch");
+    expect(role.events!.fix).toContain("Storage Blob Data Reader");
+    expect(role.events!.fix).toContain(NETWORK_EVENTS_CONTAINER_NAME);
+
+    const fw = byCheck(await verify(inputs(APPS.good), endpoints({ blobEndpoint: firewall.endpoint })));
+    expect(fw.events!.message).toContain("AuthorizationFailure");
+    expect(fw.events!.fix).toContain("allowedIpRanges");
+  });
+
+  test("a missing queue (404 QueueNotFound) and a missing container (404 ContainerNotFound) fail", async () => {
+    const r = byCheck(await verify(inputs(APPS.good, { storageAccountName: BARE_ACCOUNT })));
+    expect(r.queue!.status).toBe("fail");
+    expect(r.queue!.message).toContain(`Queue ${QUEUE} does not exist in storage account ${BARE_ACCOUNT}`);
+    expect(r.queue!.message).toContain("QueueNotFound");
+    expect(r.events!.status).toBe("fail");
+    expect(r.events!.message).toContain("ContainerNotFound");
+  });
+
+  test("an empty events container fails with the Streaming API step, the storage account id filled in", async () => {
+    const values = inputs(APPS.good, { storageAccountName: EMPTY_ACCOUNT });
+    const results = await verify(values);
+    const r = byCheck(results);
+    expect(r.queue!.status).toBe("pass");
+    expect(r.queue!.message).toContain("no message waiting");
+    expect(r.events!.status).toBe("fail");
+    expect(r.events!.message).toMatch(/empty: Defender's Streaming API is not exporting DeviceNetworkEvents/);
+    expect(r.events!.fix).toContain("Settings > Microsoft Defender XDR > Streaming API > Add");
+    expect(r.events!.fix).toContain(values.storageAccountId);
+    expect(r.events!.fix).toContain("ONLY DeviceNetworkEvents");
+    expect(exitCodeOf(results)).toBe(1);
+  });
+
+  test("a newest blob older than the stale limit passes with a warning and its age", async () => {
+    const threeHoursLater = () => new Date(Date.now() + 3 * 3_600_000);
+    const r = byCheck(await verify(inputs(APPS.good), endpoints({ now: threeHoursLater })));
+    expect(r.events!.status).toBe("pass");
+    expect(r.events!.warning).toBe(true);
+    expect(r.events!.message).toMatch(/written 3 h( \d+ min)? ago/);
+    expect(r.events!.message).toContain("more than 2 h");
+    expect(r.events!.fix).toContain("Streaming API");
+  });
+
+  test("a secret the SDK would echo back is scrubbed from every text", async () => {
+    const results = await verify(inputs(APPS.echoing, { clientSecret: WRONG_SECRET }));
+    const r = byCheck(results);
+    expect(r.credentials!.status).toBe("fail");
+    expect(r.credentials!.message).toContain("AADSTS50012");
+    expect(r.credentials!.message).toContain("[client secret hidden]");
+    expect(JSON.stringify(results)).not.toContain(WRONG_SECRET);
+  });
+
+  test("endpoints must be https URLs", async () => {
+    await expect(verifyIntegration(inputs(APPS.good), endpoints({ queueEndpoint: "http://127.0.0.1:1/x" }))).rejects.toThrow(VerifyOptionsError);
+    await expect(verifyIntegration(inputs(APPS.good), endpoints({ authorityHost: "not a url" }))).rejects.toThrow(/not a URL/);
+  });
+});
+
+// ---- Pure helpers -----------------------------------------------------------------------------
+
+describe("helpers", () => {
+  test("resolveEndpoints applies the public-cloud defaults and {account}", () => {
+    expect(resolveEndpoints({ storageAccountName: "stx" })).toEqual({
+      authorityHost: "https://login.microsoftonline.com",
+      defenderApiBase: "https://api.security.microsoft.com",
+      defenderScope: "https://api.securitycenter.microsoft.com/.default",
+      blobEndpoint: "https://stx.blob.core.windows.net",
+      queueEndpoint: "https://stx.queue.core.windows.net",
+    });
+    expect(resolveEndpoints({ storageAccountName: "stx" }, { blobEndpoint: "https://{account}.blob.core.usgovcloudapi.net/" }).blobEndpoint).toBe(
+      "https://stx.blob.core.usgovcloudapi.net",
+    );
+  });
+
+  test("secretScrubber removes the secret as typed and URL-encoded", () => {
+    const scrub = secretScrubber(["a b~c/d", ""]);
+    expect(scrub("x a b~c/d y a%20b~c%2Fd z")).toBe("x [client secret hidden] y [client secret hidden] z");
+    expect(scrub("nothing here")).toBe("nothing here");
+  });
+
+  test("decodeJwtPayload reads claims without verifying, and refuses non-JWTs", () => {
+    const payload = Buffer.from(JSON.stringify({ roles: ["Machine.Read.All"] })).toString("base64url");
+    expect(decodeJwtPayload(`x.${payload}.y`)).toEqual({ roles: ["Machine.Read.All"] });
+    expect(decodeJwtPayload("opaque-token")).toBeUndefined();
+    expect(decodeJwtPayload("x.bm90IGpzb24.y")).toBeUndefined();
+  });
+
+  test("formatDuration and findAadsts", () => {
+    expect(formatDuration(42_000)).toBe("42 s");
+    expect(formatDuration(12 * 60_000)).toBe("12 min");
+    expect(formatDuration(185 * 60_000)).toBe("3 h 5 min");
+    expect(formatDuration(52 * 3_600_000)).toBe("2 d 4 h");
+    expect(findAadsts("invalid_client: Error(s): 7000215 - Description: AADSTS7000215: Invalid client secret provided. Trace ID: abc")).toEqual({
+      code: "7000215",
+      description: "Invalid client secret provided.",
+    });
+    expect(findAadsts("no code")).toBeUndefined();
+  });
+
+  test("formatReport prints ✓ ⚠ ✗ - lines, indented fixes and a summary", () => {
+    const lines = formatReport([
+      { check: "credentials", status: "pass", message: "ok" },
+      { check: "consent", status: "pass", message: "ok", fix: "trim", warning: true },
+      { check: "defender-api", status: "fail", message: "bad", fix: "line 1\nline 2" },
+      { check: "queue", status: "skip", message: "skipped" },
+    ]);
+    expect(lines).toEqual([
+      "✓ Credentials: ok",
+      "⚠ Permission and admin consent (Machine.Read.All): ok",
+      "    Fix: trim",
+      "✗ Defender API access: bad",
+      "    Fix: line 1",
+      "         line 2",
+      "- Storage queue access: skipped",
+      "",
+      "1 check failed, 1 skipped: fix the ✗ lines above, then run verify again.",
+    ]);
+  });
+});
+
+// ---- The CLI ----------------------------------------------------------------------------------
+
+interface Run {
+  code: number;
+  out: string[];
+  err: string[];
+}
+
+async function cli(argv: readonly string[], options: Parameters<typeof main>[2] = {}): Promise<Run> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l) };
+  const code = await main(argv, io, { requestTimeoutMs: 10_000, env: {}, ...options });
+  everythingPrinted.push(...out, ...err);
+  return { code, out, err };
+}
+
+function outputsFile(a: FakeApp, overrides: Record<string, string> = {}): string {
+  const file = join(workDir, `outputs-${randomUUID()}.json`);
+  writeFileSync(
+    file,
+    JSON.stringify({
+      dev: {
+        client_id: a.clientId,
+        tenant_id: a.tenantId,
+        client_secret: a.secret,
+        storage_account_name: FULL_ACCOUNT,
+        queue_name: QUEUE,
+        storage_account_id: storageAccountId(FULL_ACCOUNT),
+        client_secret_expires_at: new Date(Date.now() + 200 * 86_400_000).toISOString(),
+        ...overrides,
+      },
+    }),
+  );
+  return file;
+}
+
+function endpointFlags(): string[] {
+  return [
+    "--authority-host", entra.url,
+    "--defender-api", entra.url,
+    `--blob-endpoint=${azurite.blobOrigin}/{account}`,
+    `--queue-endpoint=${azurite.queueOrigin}/{account}`,
+    "--ca-file", cert.certPath,
+  ];
+}
+
+describe("verify CLI", () => {
+  test("all pass: a ✓ line per check, a summary, exit code 0", async () => {
+    const run = await cli(["dev", "--outputs-file", outputsFile(APPS.good), ...endpointFlags()]);
+    expect(run.err).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(run.out[0]).toContain(`Verifying environment "dev" as application ${APPS.good.clientId}`);
+    const checkLines = run.out.filter((l) => /^[✓⚠✗-] /.test(l));
+    expect(checkLines).toHaveLength(5);
+    expect(checkLines.every((l) => l.startsWith("✓ "))).toBe(true);
+    expect(run.out[run.out.length - 1]).toMatch(/^All 5 checks passed: the integration is ready to activate in Xshield/);
+  });
+
+  test("--json prints only the machine-readable array of {check, status, message, fix?}", async () => {
+    const run = await cli(["dev", "--json", "--outputs-file", outputsFile(APPS.noConsent), ...endpointFlags()]);
+    expect(run.code).toBe(1);
+    expect(run.out).toHaveLength(1);
+    const report = JSON.parse(run.out[0]!) as CheckResult[];
+    expect(report.map((r) => r.check)).toEqual([...CHECK_IDS]);
+    expect(report.map((r) => r.status)).toEqual(["pass", "fail", "skip", "pass", "pass"]);
+    for (const r of report) {
+      expect(Object.keys(r).every((k) => ["check", "status", "message", "fix", "warning"].includes(k))).toBe(true);
+      expect(typeof r.message).toBe("string");
+    }
+    expect(report[1]!.fix).toContain("Grant admin consent");
+  });
+
+  test("a failing check: ✗ with Fix, skipped checks, exit code 1", async () => {
+    const run = await cli(["dev", "--outputs-file", outputsFile(APPS.good, { client_secret: WRONG_SECRET }), ...endpointFlags()]);
+    expect(run.code).toBe(1);
+    expect(run.out.some((l) => l.startsWith("✗ Credentials:") && l.includes("AADSTS7000215"))).toBe(true);
+    expect(run.out.some((l) => l.startsWith("    Fix: ") && l.includes("npx cdktf deploy dev"))).toBe(true);
+    expect(run.out.filter((l) => l.startsWith("- "))).toHaveLength(4);
+    expect(run.out[run.out.length - 1]).toBe("1 check failed, 4 skipped: fix the ✗ lines above, then run verify again.");
+  });
+
+  test("endpoints come from XSHIELD_* environment variables when no flag is given", async () => {
+    const run = await cli(["dev", "--json", "--outputs-file", outputsFile(APPS.good), "--ca-file", cert.certPath], {
+      env: {
+        XSHIELD_AUTHORITY_HOST: entra.url,
+        XSHIELD_DEFENDER_API: entra.url,
+        XSHIELD_BLOB_ENDPOINT: `${azurite.blobOrigin}/{account}`,
+        XSHIELD_QUEUE_ENDPOINT: `${azurite.queueOrigin}/{account}`,
+      },
+    });
+    expect(run.code).toBe(0);
+    // …and a flag wins over its variable.
+    const flagWins = await cli(["dev", "--json", "--outputs-file", outputsFile(APPS.good), ...endpointFlags()], {
+      env: { XSHIELD_QUEUE_ENDPOINT: firewall.endpoint },
+    });
+    expect(flagWins.code).toBe(0);
+  });
+
+  test("an unknown environment is a clear error, no stack trace, exit code 2", async () => {
+    const run = await cli(["nosuchenv", ...endpointFlags()]);
+    expect(run.code).toBe(2);
+    expect(run.out).toEqual([]);
+    expect(run.err.join("\n")).toMatch(/^verify: unknown environment "nosuchenv"/);
+    expect(run.err.join("\n")).not.toMatch(/\n\s+at /);
+  });
+
+  test("an environment that is not deployed is a clear error, exit code 2", async () => {
+    const run = await cli(["dev", ...endpointFlags()], { projectDir: workDir });
+    expect(run.code).toBe(2);
+    expect(run.err.join("\n")).toMatch(/^verify: environment "dev" is not deployed/);
+    expect(run.err.join("\n")).toContain("npx cdktf deploy dev");
+  });
+
+  test("usage errors and bad options exit 2; --help exits 0", async () => {
+    expect((await cli([])).code).toBe(2);
+    expect((await cli(["dev", "--bogus"])).err[0]).toBe("verify: unknown option --bogus.");
+    expect((await cli(["dev", "--authority-host"])).err[0]).toBe("verify: --authority-host needs a value.");
+    const http = await cli(["dev", "--outputs-file", outputsFile(APPS.good), ...endpointFlags(), "--queue-endpoint", "http://127.0.0.1:1/x"]);
+    expect(http.code).toBe(2);
+    expect(http.err[0]).toMatch(/must be an https:\/\/ URL/);
+    const missingCa = await cli(["dev", "--outputs-file", outputsFile(APPS.good), "--ca-file", join(workDir, "nope.pem")]);
+    expect(missingCa.code).toBe(2);
+    expect(missingCa.err[0]).toContain("ENOENT");
+    const help = await cli(["--help"]);
+    expect(help.code).toBe(0);
+    expect(help.out.join("\n")).toContain("usage: npm run verify -- <environment>");
+  });
+
+  test("an error text echoing the secret is printed scrubbed", async () => {
+    const run = await cli(["dev", "--outputs-file", outputsFile(APPS.echoing, { client_secret: WRONG_SECRET }), ...endpointFlags()]);
+    expect(run.code).toBe(1);
+    expect(run.out.join("\n")).toContain("[client secret hidden]");
+    expect(run.out.join("\n")).not.toContain(WRONG_SECRET);
+  });
+});
+
+// Declared last, so it runs last (jest runs a file's tests in declaration order).
+describe("after every run above", () => {
+  test("no secret ever appears in anything verify printed or returned", () => {
+    expect(everythingPrinted.length).toBeGreaterThan(20);
+    const all = everythingPrinted.join("\n");
+    for (const s of ALL_SECRETS) {
+      expect(all).not.toContain(s);
+    }
+  });
+});
+
+/** A TCP port on 127.0.0.1 nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

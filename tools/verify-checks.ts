@@ -1,0 +1,913 @@
+/**
+ * The checks behind `npm run verify -- <env>`: sign in as the integration's own application (the
+ * deployed client id, tenant id and client secret, never the operator's identity) and prove each
+ * thing Xshield will do works, before the integration is activated in Xshield.
+ *
+ * 1. `credentials`   a client-credentials token for the Defender API is issued
+ * 2. `consent`       the token's `roles` claim holds Machine.Read.All (admin consent granted)
+ * 3. `defender-api`  `GET /api/machines?$top=1` answers 200
+ * 4. `queue`         the app can peek the storage queue
+ * 5. `events`        the app can list the DeviceNetworkEvents container, and blobs are arriving
+ *
+ * Pure: no console, no process.exit. Every text returned has the client secret scrubbed from it.
+ */
+import * as https from "https";
+import * as tls from "tls";
+import { ClientSecretCredential, type TokenCredential } from "@azure/identity";
+import { ContainerClient } from "@azure/storage-blob";
+import { QueueClient, isRestError } from "@azure/storage-queue";
+import { MACHINE_READ_ALL, NETWORK_EVENTS_CONTAINER_NAME, ROLES } from "../lib/constants";
+import { streamingApiInstructions } from "../lib/xshield-mde-integration";
+import type { DeployedOutputs } from "./deployed-outputs";
+
+// ---------------------------------------------------------------------------------------------
+// Public types
+// ---------------------------------------------------------------------------------------------
+
+/** The checks, in the order they run. */
+export const CHECK_IDS = ["credentials", "consent", "defender-api", "queue", "events"] as const;
+
+/** One check's id (stable: the `check` field of the JSON report). */
+export type CheckId = (typeof CHECK_IDS)[number];
+
+/** Human titles of the checks, for the printed report. */
+export const CHECK_TITLES: Readonly<Record<CheckId, string>> = {
+  credentials: "Credentials",
+  consent: `Permission and admin consent (${MACHINE_READ_ALL})`,
+  "defender-api": "Defender API access",
+  queue: "Storage queue access",
+  events: "DeviceNetworkEvents flowing",
+};
+
+/** Outcome of one check. */
+export type CheckStatus = "pass" | "fail" | "skip";
+
+/** One line of the report (also the element type of the `--json` array). */
+export interface CheckResult {
+  /** Which check. */
+  readonly check: CheckId;
+  /** `pass`, `fail`, or `skip` (an earlier check it depends on failed). */
+  readonly status: CheckStatus;
+  /** What was found, in one or two sentences. */
+  readonly message: string;
+  /** What to do about it; present on failures and warnings. */
+  readonly fix?: string;
+  /**
+   * Set on a `pass` that deserves attention (a secret close to expiry, no blob for hours, …).
+   * A warning never changes the exit code.
+   */
+  readonly warning?: true;
+}
+
+/** Options of {@link verifyIntegration}. All endpoints must be `https://` URLs. */
+export interface VerifyOptions {
+  /**
+   * Entra ID authority host.
+   *
+   * @default "https://login.microsoftonline.com"
+   */
+  readonly authorityHost?: string;
+  /**
+   * Base URL of the Defender for Endpoint API.
+   *
+   * @default "https://api.security.microsoft.com"
+   */
+  readonly defenderApiBase?: string;
+  /**
+   * The scope requested for the Defender API token.
+   *
+   * @default "https://api.securitycenter.microsoft.com/.default"
+   */
+  readonly defenderScope?: string;
+  /**
+   * Blob service endpoint of the storage account; `{account}` is replaced by the account name.
+   *
+   * @default "https://{account}.blob.core.windows.net"
+   */
+  readonly blobEndpoint?: string;
+  /**
+   * Queue service endpoint of the storage account; `{account}` is replaced by the account name.
+   *
+   * @default "https://{account}.queue.core.windows.net"
+   */
+  readonly queueEndpoint?: string;
+  /**
+   * Extra CA certificates (PEM) trusted in addition to Node's bundled roots, e.g. a TLS-inspecting
+   * proxy's. (`NODE_EXTRA_CA_CERTS` works too, for the whole process.)
+   *
+   * @default - Node's bundled roots only
+   */
+  readonly extraCaCertificates?: string;
+  /**
+   * Age of the newest DeviceNetworkEvents blob above which `events` passes with a warning.
+   *
+   * @default 120
+   */
+  readonly staleAfterMinutes?: number;
+  /**
+   * Days before the client secret's expiry from which `credentials` passes with a warning.
+   *
+   * @default 30
+   */
+  readonly secretExpiryWarningDays?: number;
+  /**
+   * Time limit of each network request, in milliseconds.
+   *
+   * @default 30000
+   */
+  readonly requestTimeoutMs?: number;
+  /**
+   * The clock used for ages and expiry (tests set it).
+   *
+   * @default () => new Date()
+   */
+  readonly now?: () => Date;
+  /**
+   * The environment's name, used in the fixes' commands (`npx cdktf deploy <name>`).
+   *
+   * @default "<env>"
+   */
+  readonly environmentName?: string;
+}
+
+/** A bad option (not a failed check): the CLI prints it and exits 2. */
+export class VerifyOptionsError extends Error {
+  public constructor(message: string) {
+    super(message);
+    this.name = "VerifyOptionsError";
+  }
+}
+
+/** The values verify needs from the deployment. */
+export type VerifyInputs = Pick<
+  DeployedOutputs,
+  "clientId" | "tenantId" | "clientSecret" | "storageAccountName" | "queueName" | "storageAccountId" | "clientSecretExpiresAt"
+>;
+
+// ---------------------------------------------------------------------------------------------
+// Defaults and endpoint resolution
+// ---------------------------------------------------------------------------------------------
+
+export const DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com";
+export const DEFAULT_DEFENDER_API_BASE = "https://api.security.microsoft.com";
+export const DEFAULT_DEFENDER_SCOPE = "https://api.securitycenter.microsoft.com/.default";
+export const DEFAULT_BLOB_ENDPOINT = "https://{account}.blob.core.windows.net";
+export const DEFAULT_QUEUE_ENDPOINT = "https://{account}.queue.core.windows.net";
+export const DEFAULT_STALE_AFTER_MINUTES = 120;
+export const DEFAULT_SECRET_EXPIRY_WARNING_DAYS = 30;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/** Entra roles that may grant admin consent to an application permission. */
+export const CONSENT_ADMIN_ROLES = [
+  "Global Administrator",
+  "Privileged Role Administrator",
+  "Cloud Application Administrator",
+  "Application Administrator",
+] as const;
+
+/** The endpoints a run uses, after defaults and `{account}` substitution. */
+export interface ResolvedEndpoints {
+  readonly authorityHost: string;
+  readonly defenderApiBase: string;
+  readonly defenderScope: string;
+  readonly blobEndpoint: string;
+  readonly queueEndpoint: string;
+}
+
+function httpsBase(name: string, value: string, account: string): string {
+  const text = value.trim().split("{account}").join(account);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new VerifyOptionsError(`${name} "${value}" is not a URL; expected e.g. https://host[/path].`);
+  }
+  if (url.protocol !== "https:") {
+    throw new VerifyOptionsError(
+      `${name} "${value}" must be an https:// URL: the application's tokens are only ever sent over TLS.`,
+    );
+  }
+  if (url.search !== "" || url.hash !== "") {
+    throw new VerifyOptionsError(`${name} "${value}" must not have a query string or fragment.`);
+  }
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, "");
+}
+
+/**
+ * Applies the defaults and checks every endpoint is an https URL.
+ *
+ * @throws VerifyOptionsError on a malformed or non-https endpoint
+ */
+export function resolveEndpoints(values: Pick<VerifyInputs, "storageAccountName">, options: VerifyOptions = {}): ResolvedEndpoints {
+  const account = values.storageAccountName;
+  const scope = (options.defenderScope ?? DEFAULT_DEFENDER_SCOPE).trim();
+  if (scope === "" || /\s/.test(scope)) {
+    throw new VerifyOptionsError(`Defender scope "${scope}" must be one scope, e.g. ${DEFAULT_DEFENDER_SCOPE}.`);
+  }
+  return {
+    authorityHost: httpsBase("authority host", options.authorityHost ?? DEFAULT_AUTHORITY_HOST, account),
+    defenderApiBase: httpsBase("Defender API base", options.defenderApiBase ?? DEFAULT_DEFENDER_API_BASE, account),
+    defenderScope: scope,
+    blobEndpoint: httpsBase("blob endpoint", options.blobEndpoint ?? DEFAULT_BLOB_ENDPOINT, account),
+    queueEndpoint: httpsBase("queue endpoint", options.queueEndpoint ?? DEFAULT_QUEUE_ENDPOINT, account),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small pure helpers (exported for their own tests)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Returns a function that removes every occurrence of the given secrets (as typed, and
+ * URL-encoded) from a text. Empty secrets are ignored.
+ */
+export function secretScrubber(secrets: readonly string[]): (text: string) => string {
+  const needles = [...new Set(secrets.flatMap((s) => (s === "" ? [] : [s, encodeURIComponent(s)])))].sort(
+    (a, b) => b.length - a.length,
+  );
+  return (text: string) => needles.reduce((acc, needle) => acc.split(needle).join("[client secret hidden]"), text);
+}
+
+/** The payload of a JWT, without verifying anything; undefined when it is not a readable JWT. */
+export function decodeJwtPayload(token: string): Record<string, unknown> | undefined {
+  const part = token.split(".")[1];
+  if (part === undefined || part === "") {
+    return undefined;
+  }
+  try {
+    const payload: unknown = JSON.parse(Buffer.from(part, "base64url").toString("utf8"));
+    return typeof payload === "object" && payload !== null && !Array.isArray(payload)
+      ? (payload as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** "45 s", "12 min", "3 h 5 min", "2 d 4 h". */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const min = Math.floor(s / 60);
+  if (min < 60) return `${min} min`;
+  const h = Math.floor(min / 60);
+  if (h < 48) return min % 60 === 0 ? `${h} h` : `${h} h ${min % 60} min`;
+  const d = Math.floor(h / 24);
+  return h % 24 === 0 ? `${d} d` : `${d} d ${h % 24} h`;
+}
+
+/** The first AADSTS code in a text and its description (up to the trace/correlation ids). */
+export function findAadsts(text: string): { code: string; description: string } | undefined {
+  const match = /AADSTS(\d+):?\s*(.*)/s.exec(text);
+  if (!match) return undefined;
+  const description = (match[2] ?? "")
+    .split(/\s+(?:Trace ID:|Correlation ID:|Timestamp:|- Correlation ID|- Trace ID)/)[0]!
+    .replace(/\s+/g, " ")
+    .trim();
+  return { code: match[1]!, description };
+}
+
+function errorText(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current !== undefined && current !== null; depth++) {
+    if (current instanceof Error) {
+      parts.push(`${current.name}: ${current.message}`);
+      const code = (current as { code?: unknown; errorCode?: unknown }).code ?? (current as { errorCode?: unknown }).errorCode;
+      if (typeof code === "string") parts.push(code);
+      current = (current as { cause?: unknown }).cause;
+    } else {
+      parts.push(String(current));
+      break;
+    }
+  }
+  return parts.join(" | ");
+}
+
+const NETWORK_CODES = [
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "CERT_HAS_EXPIRED",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+] as const;
+
+/** A network-level failure (DNS, refused, TLS trust, timeout) found anywhere in an error chain. */
+export function networkProblem(error: unknown): string | undefined {
+  const text = errorText(error);
+  const code = NETWORK_CODES.find((c) => text.includes(c));
+  if (code !== undefined) {
+    if (code.includes("CERT") || code.includes("SIGNATURE") || code.includes("ALTNAME")) {
+      return `TLS certificate not trusted (${code}): a TLS-inspecting proxy? Trust its CA with --ca-file or NODE_EXTRA_CA_CERTS`;
+    }
+    if (code === "ENOTFOUND" || code === "EAI_AGAIN") return `host name not found (${code})`;
+    return `connection failed (${code})`;
+  }
+  if (/AbortError|aborted|timed? ?out/i.test(text)) return "no answer in time";
+  return undefined;
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+function firstLine(text: string, max = 300): string {
+  const line = text.split("\n")[0]!.trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP helper for the Defender API and the tenant probe (the Azure SDKs do the rest)
+// ---------------------------------------------------------------------------------------------
+
+interface HttpAnswer {
+  readonly status: number;
+  readonly body: string;
+}
+
+function httpsGet(url: string, headers: Record<string, string>, ca: string[] | undefined, timeoutMs: number): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const request = https.get(url, { headers, timeout: timeoutMs, ...(ca !== undefined ? { ca } : {}) }, (response) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on("data", (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= 256 * 1024) chunks.push(chunk);
+      });
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+      response.on("error", reject);
+    });
+    request.on("timeout", () => request.destroy(Object.assign(new Error("request timed out"), { code: "ETIMEDOUT" })));
+    request.on("error", reject);
+  });
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `{ error: { code, message } }` (Defender API) or `{ error, error_description }` (Entra). */
+function apiError(body: string): { code?: string; message?: string } {
+  const json = parseJson(body);
+  if (typeof json !== "object" || json === null) return {};
+  const record = json as Record<string, unknown>;
+  const error = record.error;
+  if (typeof error === "object" && error !== null) {
+    const e = error as Record<string, unknown>;
+    return {
+      ...(typeof e.code === "string" ? { code: e.code } : {}),
+      ...(typeof e.message === "string" ? { message: e.message } : {}),
+    };
+  }
+  return {
+    ...(typeof error === "string" ? { code: error } : {}),
+    ...(typeof record.error_description === "string" ? { message: record.error_description } : {}),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The checks
+// ---------------------------------------------------------------------------------------------
+
+interface Context {
+  readonly values: VerifyInputs;
+  readonly endpoints: ResolvedEndpoints;
+  readonly ca: string[] | undefined;
+  readonly timeoutMs: number;
+  readonly staleAfterMs: number;
+  readonly expiryWarningDays: number;
+  readonly now: () => Date;
+  readonly environmentName: string;
+}
+
+const pass = (check: CheckId, message: string): CheckResult => ({ check, status: "pass", message });
+const warn = (check: CheckId, message: string, fix: string): CheckResult => ({ check, status: "pass", message, fix, warning: true });
+const fail = (check: CheckId, message: string, fix: string): CheckResult => ({ check, status: "fail", message, fix });
+const skip = (check: CheckId, message: string): CheckResult => ({ check, status: "skip", message });
+
+function expiryDate(value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : new Date(at);
+}
+
+const day = (date: Date): string => date.toISOString().slice(0, 10);
+
+function redeployFix(ctx: Context, then: string): string {
+  return `Run \`npx cdktf deploy ${ctx.environmentName}\` again${then}`;
+}
+
+/** Explains why no token was issued. */
+async function describeTokenFailure(error: unknown, ctx: Context): Promise<CheckResult> {
+  const { clientId, tenantId } = ctx.values;
+  const host = hostOf(ctx.endpoints.authorityHost);
+  const text = errorText(error);
+  let aadsts = findAadsts(text);
+
+  // MSAL first reads /{tenant}/v2.0/.well-known/openid-configuration; when that fails it says only
+  // "endpoints_resolution_error". Ask the same URL ourselves to learn why (usually AADSTS90002).
+  if (aadsts === undefined && /endpoints_resolution_error|openid_config_error/.test(text)) {
+    const url = `${ctx.endpoints.authorityHost}/${encodeURIComponent(tenantId)}/v2.0/.well-known/openid-configuration`;
+    try {
+      const answer = await httpsGet(url, { accept: "application/json" }, ctx.ca, ctx.timeoutMs);
+      const described = apiError(answer.body);
+      aadsts = findAadsts(described.message ?? answer.body);
+      if (aadsts === undefined) {
+        return fail(
+          "credentials",
+          `${host} did not return the OpenID configuration of tenant ${tenantId} (HTTP ${answer.status}).`,
+          `Check the authority host (--authority-host; sovereign clouds: https://login.microsoftonline.us, https://login.chinacloudapi.cn) and tenant_id.`,
+        );
+      }
+    } catch (probeError) {
+      const problem = networkProblem(probeError) ?? firstLine(errorText(probeError));
+      return fail(
+        "credentials",
+        `Cannot reach the authority host ${host}: ${problem}.`,
+        `Allow HTTPS egress from this machine to ${host} (behind a proxy set HTTPS_PROXY), or point --authority-host at your cloud's sign-in host.`,
+      );
+    }
+  }
+
+  if (aadsts === undefined) {
+    const problem = networkProblem(error);
+    if (problem !== undefined) {
+      return fail(
+        "credentials",
+        `Cannot reach the authority host ${host}: ${problem}.`,
+        `Allow HTTPS egress from this machine to ${host} (behind a proxy set HTTPS_PROXY), or point --authority-host at your cloud's sign-in host.`,
+      );
+    }
+    return fail(
+      "credentials",
+      `No token was issued: ${firstLine(text)}`,
+      `Check tenant_id, client_id and client_secret in this environment's outputs; run verify again with AZURE_LOG_LEVEL=info for the SDK's details.`,
+    );
+  }
+
+  const expires = expiryDate(ctx.values.clientSecretExpiresAt);
+  switch (aadsts.code) {
+    case "7000222":
+      return fail(
+        "credentials",
+        `The client secret has expired${expires ? ` (on ${day(expires)})` : ""} (AADSTS7000222).`,
+        redeployFix(
+          ctx,
+          ": a deploy after the rotation date issues a new secret (time_rotating), and the outputs then hold it. " +
+            "Enter the new client_secret in Xshield (Settings > Integrations > EDR > Microsoft Defender) and run verify again.",
+        ),
+      );
+    case "7000215":
+      return fail(
+        "credentials",
+        `Entra ID rejected the client secret (AADSTS7000215: invalid client secret) for application ${clientId}.`,
+        "The client_secret in this environment's outputs is not a current secret of the application: it was probably deleted or " +
+          "replaced in the portal. " +
+          redeployFix(ctx, " to create a new one, then enter it in Xshield.") +
+          " (In Xshield, use the secret's Value, never its Secret ID.)",
+      );
+    case "700016":
+      return fail(
+        "credentials",
+        `Application ${clientId} was not found in tenant ${tenantId} (AADSTS700016).`,
+        "Check that client_id and tenant_id come from the same deployment, and that the application still exists " +
+          "(Entra admin center > App registrations > All applications). If it was deleted, " +
+          redeployFix(ctx, " to recreate it."),
+      );
+    case "90002":
+      return fail(
+        "credentials",
+        `Tenant ${tenantId} was not found at ${host} (AADSTS90002).`,
+        "Check tenant_id in this environment's outputs. For a sovereign cloud, point --authority-host at its sign-in host " +
+          "(e.g. https://login.microsoftonline.us or https://login.chinacloudapi.cn).",
+      );
+    default:
+      return fail(
+        "credentials",
+        `Entra ID refused the token request: AADSTS${aadsts.code}: ${firstLine(aadsts.description)}`,
+        `Look the code up at https://login.microsoftonline.com/error?code=${aadsts.code} and fix the application or tenant accordingly.`,
+      );
+  }
+}
+
+async function checkCredentials(ctx: Context, credential: TokenCredential): Promise<{ result: CheckResult; token?: string }> {
+  let token: string;
+  try {
+    const accessToken = await credential.getToken(ctx.endpoints.defenderScope, { abortSignal: AbortSignal.timeout(ctx.timeoutMs * 2) });
+    if (accessToken === null) {
+      throw new Error("the token endpoint answered without an access token");
+    }
+    token = accessToken.token;
+  } catch (error) {
+    return { result: await describeTokenFailure(error, ctx) };
+  }
+  const { clientId, tenantId } = ctx.values;
+  const base = `Signed in as application ${clientId} in tenant ${tenantId}; a token for the Defender API was issued.`;
+  const expires = expiryDate(ctx.values.clientSecretExpiresAt);
+  if (expires === undefined) {
+    return { result: pass("credentials", base), token };
+  }
+  const daysLeft = Math.floor((expires.getTime() - ctx.now().getTime()) / 86_400_000);
+  const expiryText = `The client secret expires on ${day(expires)} (in ${daysLeft} day${daysLeft === 1 ? "" : "s"}).`;
+  if (daysLeft <= ctx.expiryWarningDays) {
+    return {
+      result: warn(
+        "credentials",
+        `${base} ${expiryText}`,
+        redeployFix(ctx, " before then: a deploy after the rotation date issues a new secret; enter it in Xshield right after."),
+      ),
+      token,
+    };
+  }
+  return { result: pass("credentials", `${base} ${expiryText}`), token };
+}
+
+function checkConsent(ctx: Context, token: string): CheckResult {
+  const { clientId } = ctx.values;
+  const claims = decodeJwtPayload(token);
+  if (claims === undefined) {
+    return fail(
+      "consent",
+      "The access token is not a JWT whose claims could be read, so its roles are unknown.",
+      "Check --authority-host and --defender-scope point at Entra ID and the Defender API of the same cloud.",
+    );
+  }
+  const roles = Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === "string") : [];
+  if (!roles.includes(MACHINE_READ_ALL)) {
+    return fail(
+      "consent",
+      `The token carries no ${MACHINE_READ_ALL} role (roles: ${roles.length > 0 ? roles.join(", ") : "none"}): admin consent for ` +
+        `WindowsDefenderATP ${MACHINE_READ_ALL} has not been granted to application ${clientId}, or was revoked.`,
+      `Grant admin consent: Entra admin center > App registrations > (the application with client id ${clientId}) > API permissions > ` +
+        `Grant admin consent for <your tenant>. Only ${CONSENT_ADMIN_ROLES.join(", ")} may grant it ` +
+        `(the deploy grants it itself when run by one of them). Then run verify again; a new consent shows in tokens within minutes.`,
+    );
+  }
+  const extra = roles.filter((r) => r !== MACHINE_READ_ALL);
+  const message = `The token carries the application role ${MACHINE_READ_ALL} (admin consent granted).`;
+  if (extra.length > 0) {
+    return warn(
+      "consent",
+      `${message} It also carries ${extra.join(", ")}, which Xshield does not need.`,
+      `Least privilege: remove the extra permissions from the application (Entra admin center > App registrations > ${clientId} > API permissions).`,
+    );
+  }
+  return pass("consent", message);
+}
+
+async function checkDefenderApi(ctx: Context, token: string): Promise<CheckResult> {
+  const url = `${ctx.endpoints.defenderApiBase}/api/machines?$top=1`;
+  const host = hostOf(url);
+  let answer: HttpAnswer;
+  try {
+    answer = await httpsGet(url, { authorization: `Bearer ${token}`, accept: "application/json" }, ctx.ca, ctx.timeoutMs);
+  } catch (error) {
+    return fail(
+      "defender-api",
+      `Cannot reach the Defender API at ${host}: ${networkProblem(error) ?? firstLine(errorText(error))}.`,
+      `Allow HTTPS egress to ${host}, or point --defender-api at your cloud's Defender API (e.g. https://api-gcc.securitycenter.microsoft.us).`,
+    );
+  }
+  const detail = apiError(answer.body);
+  const said = detail.code !== undefined || detail.message !== undefined
+    ? `: ${[detail.code, detail.message].filter((p) => p !== undefined).join(": ")}`
+    : "";
+  if (answer.status === 200) {
+    const json = parseJson(answer.body);
+    const list = typeof json === "object" && json !== null ? (json as Record<string, unknown>).value : undefined;
+    const count = Array.isArray(list) ? list.length : undefined;
+    if (count === 0) {
+      return warn(
+        "defender-api",
+        "GET /api/machines?$top=1 answered 200, but no device is visible: Xshield will have no devices to show.",
+        "Onboard devices to Microsoft Defender for Endpoint (Defender portal > Settings > Endpoints > Onboarding).",
+      );
+    }
+    return pass("defender-api", "GET /api/machines?$top=1 answered 200: the application can read device metadata.");
+  }
+  if (answer.status === 401) {
+    return fail(
+      "defender-api",
+      `The Defender API rejected the token (401${firstLine(said)}).`,
+      `The token must be for the Defender API of the same cloud (scope ${ctx.endpoints.defenderScope}) and the tenant must have ` +
+        "Microsoft Defender for Endpoint. For a sovereign cloud set --defender-api and --defender-scope to its endpoints.",
+    );
+  }
+  if (answer.status === 403) {
+    return fail(
+      "defender-api",
+      `The Defender API refused the application (403${firstLine(said)}) although the token carries ${MACHINE_READ_ALL}.`,
+      "If consent was granted in the last minutes, wait up to 15 minutes and run verify again. Otherwise check the tenant has a " +
+        "Defender for Endpoint licence and has been provisioned (Defender portal > Settings > Endpoints opens without a setup wizard).",
+    );
+  }
+  return fail(
+    "defender-api",
+    `GET /api/machines?$top=1 answered ${answer.status}${firstLine(said)}.`,
+    answer.status >= 500 || answer.status === 429
+      ? "The Defender API is busy or failing: run verify again in a few minutes."
+      : `Check --defender-api (now ${ctx.endpoints.defenderApiBase}).`,
+  );
+}
+
+interface StorageTarget {
+  readonly check: "queue" | "events";
+  readonly what: string;
+  readonly resource: string;
+  readonly endpoint: string;
+  readonly role: string;
+  readonly iamPath: string;
+  readonly notFoundCode: string;
+}
+
+function describeStorageFailure(error: unknown, target: StorageTarget, ctx: Context): CheckResult {
+  const host = hostOf(target.endpoint);
+  const account = ctx.values.storageAccountName;
+  if (isRestError(error) && error.statusCode !== undefined) {
+    const status = error.statusCode;
+    const code = error.code ?? "";
+    if (status === 403 && code === "AuthorizationFailure") {
+      return fail(
+        target.check,
+        `The storage firewall of account ${account} refused the request (403 AuthorizationFailure): this machine's public IP is not allowed.`,
+        "Add Xshield's egress addresses (from ColorTokens) and this machine's public egress IP to allowedIpRanges, deploy again, " +
+          "and wait a minute for the firewall to apply. (Or run verify from a machine whose IP is already allowed.)",
+      );
+    }
+    if (status === 403 && code === "AuthorizationPermissionMismatch") {
+      return fail(
+        target.check,
+        `The application is signed in but has no data role on ${target.what} (403 AuthorizationPermissionMismatch).`,
+        "Role assignments take up to 10 minutes to apply after a deploy: wait and run verify again. If it persists, check that " +
+          `application ${ctx.values.clientId} has ${target.role} on ${target.what} (${target.iamPath} > Access control (IAM) > Role assignments), ` +
+          "or deploy again to recreate the assignment.",
+      );
+    }
+    if (status === 404 && code === target.notFoundCode) {
+      return fail(
+        target.check,
+        `${target.what[0]!.toUpperCase()}${target.what.slice(1)} does not exist in storage account ${account} (404 ${code}).`,
+        "Check that the outputs belong to the deployed environment; deploy again to recreate it.",
+      );
+    }
+    if (status === 404 || code === "ResourceNotFound" || code === "AccountNotFound") {
+      return fail(
+        target.check,
+        `Storage account ${account} was not found at ${host} (${status}${code ? ` ${code}` : ""}).`,
+        "Check storage_account_name in the outputs (and --blob-endpoint/--queue-endpoint for a sovereign cloud); deploy again if it was deleted.",
+      );
+    }
+    return fail(
+      target.check,
+      `${target.what[0]!.toUpperCase()}${target.what.slice(1)} answered ${status}${code ? ` ${code}` : ""}: ${firstLine(error.message)}`,
+      status === 401 || status === 403
+        ? `Check that application ${ctx.values.clientId} has ${target.role} on ${target.what}, and that the storage account accepts Entra ID (OAuth) requests.`
+        : "Run verify again in a few minutes; if it persists, check the storage account in the Azure portal.",
+    );
+  }
+  const aadsts = findAadsts(errorText(error));
+  if (aadsts !== undefined || /AuthenticationRequiredError|CredentialUnavailableError/.test(errorText(error))) {
+    return fail(
+      target.check,
+      `No token for Azure Storage was issued: ${aadsts ? `AADSTS${aadsts.code}: ${firstLine(aadsts.description)}` : firstLine(errorText(error))}`,
+      "The Defender token was issued, so the credentials work: run verify again; if it persists, check the tenant's conditional access policies for workload identities.",
+    );
+  }
+  const problem = networkProblem(error);
+  if (problem !== undefined) {
+    return fail(
+      target.check,
+      `Cannot reach ${host}: ${problem}.`,
+      problem.startsWith("host name not found")
+        ? `Check storage_account_name (${account}); with a private endpoint, run verify from a network that resolves the account's private DNS name.`
+        : `Allow HTTPS egress to ${host} (behind a proxy set HTTPS_PROXY).`,
+    );
+  }
+  return fail(target.check, `${target.what} could not be read: ${firstLine(errorText(error))}`, "Run verify again; if it persists, check the storage account in the Azure portal.");
+}
+
+function storageOptions(ctx: Context): Record<string, unknown> {
+  // `tlsOptions` is not in StoragePipelineOptions' type but is passed through to the core pipeline
+  // (createClientPipeline), where it sets the trusted CAs of each request.
+  return {
+    retryOptions: { maxTries: 2, tryTimeoutInMs: ctx.timeoutMs, retryDelayInMs: 500, maxRetryDelayInMs: 2_000 },
+    ...(ctx.ca !== undefined ? { tlsOptions: { ca: ctx.ca } } : {}),
+  };
+}
+
+async function checkQueue(ctx: Context, credential: TokenCredential): Promise<CheckResult> {
+  const { queueName } = ctx.values;
+  const target: StorageTarget = {
+    check: "queue",
+    what: `queue ${queueName}`,
+    resource: queueName,
+    endpoint: ctx.endpoints.queueEndpoint,
+    role: ROLES.storageQueueDataMessageProcessor.name,
+    iamPath: `storage account ${ctx.values.storageAccountName} > Queues > ${queueName}`,
+    notFoundCode: "QueueNotFound",
+  };
+  try {
+    const client = new QueueClient(`${ctx.endpoints.queueEndpoint}/${encodeURIComponent(queueName)}`, credential, storageOptions(ctx));
+    const peeked = await client.peekMessages({ numberOfMessages: 32, abortSignal: AbortSignal.timeout(ctx.timeoutMs * 2) });
+    const n = peeked.peekedMessageItems.length;
+    const waiting = n === 0 ? "no message waiting" : n >= 32 ? "32 or more messages waiting" : `${n} message${n === 1 ? "" : "s"} waiting`;
+    return pass("queue", `The application can read queue ${queueName} (${waiting}).`);
+  } catch (error) {
+    return describeStorageFailure(error, target, ctx);
+  }
+}
+
+/** At most this many blobs are listed to find the newest (Defender writes one blob per hour and partition). */
+const MAX_BLOBS_LISTED = 50_000;
+
+async function checkEvents(ctx: Context, credential: TokenCredential): Promise<CheckResult> {
+  const container = NETWORK_EVENTS_CONTAINER_NAME;
+  const target: StorageTarget = {
+    check: "events",
+    what: `container ${container}`,
+    resource: container,
+    endpoint: ctx.endpoints.blobEndpoint,
+    role: ROLES.storageBlobDataReader.name,
+    iamPath: `storage account ${ctx.values.storageAccountName} > Containers > ${container}`,
+    notFoundCode: "ContainerNotFound",
+  };
+  let count = 0;
+  let newest: { name: string; lastModified: Date } | undefined;
+  let truncated = false;
+  try {
+    const client = new ContainerClient(`${ctx.endpoints.blobEndpoint}/${container}`, credential, storageOptions(ctx));
+    const pages = client.listBlobsFlat().byPage({ maxPageSize: 5_000 });
+    for await (const page of pages) {
+      for (const blob of page.segment.blobItems) {
+        count++;
+        const lastModified = blob.properties.lastModified;
+        if (newest === undefined || lastModified.getTime() > newest.lastModified.getTime()) {
+          newest = { name: blob.name, lastModified };
+        }
+      }
+      if (count >= MAX_BLOBS_LISTED && page.continuationToken) {
+        truncated = true;
+        break;
+      }
+    }
+  } catch (error) {
+    return describeStorageFailure(error, target, ctx);
+  }
+  if (newest === undefined) {
+    return fail(
+      "events",
+      `The application can list container ${container}, but it is empty: Defender's Streaming API is not exporting DeviceNetworkEvents ` +
+        "to this storage account yet (the one manual step).",
+      `${streamingApiInstructions(ctx.values.storageAccountId)}\nThe first blobs appear a few minutes after the export is saved, ` +
+        "once onboarded devices have network activity; then run verify again.",
+    );
+  }
+  const age = ctx.now().getTime() - newest.lastModified.getTime();
+  const counted = truncated ? `${count}+ blobs (listing stopped at ${count})` : `${count} blob${count === 1 ? "" : "s"}`;
+  const message =
+    `The application can read container ${container}: ${counted}; the newest, ${newest.name}, was written ` +
+    `${formatDuration(age)} ago (${newest.lastModified.toISOString()}).`;
+  if (age > ctx.staleAfterMs) {
+    return warn(
+      "events",
+      `${message} Nothing newer for more than ${formatDuration(ctx.staleAfterMs)}: events may have stopped flowing.`,
+      "Check the export still exists (Defender portal > Settings > Microsoft Defender XDR > Streaming API, DeviceNetworkEvents ticked, " +
+        `storage account ${ctx.values.storageAccountId}), that onboarded devices are active, and that the storage firewall still lets ` +
+        "trusted Microsoft services in (bypass AzureServices).",
+    );
+  }
+  return pass("events", message);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entry point
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Runs every check, in order, as the integration's own application, and returns one result per
+ * check. Never throws for a failing check; throws {@link VerifyOptionsError} for bad options.
+ * The client secret is scrubbed from every returned text.
+ */
+export async function verifyIntegration(values: VerifyInputs, options: VerifyOptions = {}): Promise<CheckResult[]> {
+  const endpoints = resolveEndpoints(values, options);
+  const positive = (name: string, value: number | undefined, fallback: number): number => {
+    const v = value ?? fallback;
+    if (!Number.isFinite(v) || v <= 0) throw new VerifyOptionsError(`${name} must be a positive number (got ${value}).`);
+    return v;
+  };
+  const ctx: Context = {
+    values,
+    endpoints,
+    ca: options.extraCaCertificates !== undefined ? [...tls.rootCertificates, options.extraCaCertificates] : undefined,
+    timeoutMs: positive("requestTimeoutMs", options.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS),
+    staleAfterMs: positive("staleAfterMinutes", options.staleAfterMinutes, DEFAULT_STALE_AFTER_MINUTES) * 60_000,
+    expiryWarningDays: options.secretExpiryWarningDays ?? DEFAULT_SECRET_EXPIRY_WARNING_DAYS,
+    now: options.now ?? (() => new Date()),
+    environmentName: options.environmentName ?? "<env>",
+  };
+  const scrub = secretScrubber([values.clientSecret]);
+  const results: CheckResult[] = [];
+
+  let credential: TokenCredential | undefined;
+  try {
+    credential = new ClientSecretCredential(values.tenantId, values.clientId, values.clientSecret, {
+      authorityHost: endpoints.authorityHost,
+      // No instance-discovery call to login.microsoftonline.com: the authority host is trusted as given.
+      disableInstanceDiscovery: true,
+      retryOptions: { maxRetries: 1, retryDelayInMs: 500, maxRetryDelayInMs: 2_000 },
+      ...(ctx.ca !== undefined ? { tlsOptions: { ca: ctx.ca } } : {}),
+    });
+  } catch (error) {
+    results.push(
+      fail(
+        "credentials",
+        `The deployed values cannot be used to sign in: ${firstLine(errorText(error))}`,
+        "Check tenant_id, client_id and client_secret in this environment's outputs (deploy again if one is empty).",
+      ),
+    );
+  }
+
+  let token: string | undefined;
+  if (credential !== undefined) {
+    const outcome = await checkCredentials(ctx, credential);
+    results.push(outcome.result);
+    token = outcome.token;
+  }
+
+  if (credential === undefined || token === undefined) {
+    const why = "skipped: no token was issued (see Credentials).";
+    results.push(skip("consent", why), skip("defender-api", why), skip("queue", why), skip("events", why));
+  } else {
+    const consent = checkConsent(ctx, token);
+    results.push(consent);
+    results.push(
+      consent.status === "pass"
+        ? await checkDefenderApi(ctx, token)
+        : skip("defender-api", `skipped: the token lacks ${MACHINE_READ_ALL} (see the consent check), so the API would refuse it.`),
+    );
+    results.push(await checkQueue(ctx, credential));
+    results.push(await checkEvents(ctx, credential));
+  }
+
+  return results.map((r) => ({
+    ...r,
+    message: scrub(r.message),
+    ...(r.fix !== undefined ? { fix: scrub(r.fix) } : {}),
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report formatting (pure; the CLI prints it)
+// ---------------------------------------------------------------------------------------------
+
+const SYMBOLS: Readonly<Record<CheckStatus | "warning", string>> = { pass: "✓", warning: "⚠", fail: "✗", skip: "-" };
+
+/** The human report: one ✓/⚠/✗/- line per check, its fix indented below, and a summary line. */
+export function formatReport(results: readonly CheckResult[]): string[] {
+  const lines: string[] = [];
+  for (const r of results) {
+    const symbol = r.warning ? SYMBOLS.warning : SYMBOLS[r.status];
+    lines.push(`${symbol} ${CHECK_TITLES[r.check]}: ${r.message}`);
+    if (r.fix !== undefined) {
+      const [first, ...rest] = r.fix.split("\n");
+      lines.push(`    Fix: ${first}`);
+      for (const line of rest) lines.push(`         ${line}`);
+    }
+  }
+  const failed = results.filter((r) => r.status === "fail").length;
+  const skipped = results.filter((r) => r.status === "skip").length;
+  const warnings = results.filter((r) => r.warning).length;
+  lines.push("");
+  if (failed === 0 && skipped === 0) {
+    lines.push(
+      `All ${results.length} checks passed${warnings > 0 ? ` (${warnings} warning${warnings === 1 ? "" : "s"})` : ""}: ` +
+        "the integration is ready to activate in Xshield (Settings > Integrations > EDR > Microsoft Defender > Activate).",
+    );
+  } else {
+    lines.push(
+      `${failed} check${failed === 1 ? "" : "s"} failed${skipped > 0 ? `, ${skipped} skipped` : ""}: fix the ✗ lines above, then run verify again.`,
+    );
+  }
+  return lines;
+}
+
+/** 0 when every check passed (warnings allowed), 1 otherwise. */
+export function exitCodeOf(results: readonly CheckResult[]): number {
+  return results.every((r) => r.status === "pass") ? 0 : 1;
+}
