@@ -548,6 +548,7 @@ describe("verify CLI", () => {
     expect((await cli(["dev", "--authority-host"])).err[0]).toBe("verify: --authority-host needs a value.");
     const http = await cli(["dev", "--outputs-file", outputsFile(APPS.good), ...endpointFlags(), "--queue-endpoint", "http://127.0.0.1:1/x"]);
     expect(http.code).toBe(2);
+    expect(http.out).toEqual([]);
     expect(http.err[0]).toMatch(/must be an https:\/\/ URL/);
     const missingCa = await cli(["dev", "--outputs-file", outputsFile(APPS.good), "--ca-file", join(workDir, "nope.pem")]);
     expect(missingCa.code).toBe(2);

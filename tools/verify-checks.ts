@@ -420,39 +420,43 @@ async function describeTokenFailure(error: unknown, ctx: Context): Promise<Check
   const text = errorText(error);
   let aadsts = findAadsts(text);
 
-  // MSAL first reads /{tenant}/v2.0/.well-known/openid-configuration; when that fails it says only
-  // "endpoints_resolution_error". Ask the same URL ourselves to learn why (usually AADSTS90002).
-  if (aadsts === undefined && /endpoints_resolution_error|openid_config_error/.test(text)) {
+  // MSAL reads /{tenant}/v2.0/.well-known/openid-configuration first (hosts it has no built-in
+  // metadata for); when that fails it says only "endpoints_resolution_error", and a failed token
+  // request only "network_error". Ask the same URL ourselves to learn why: usually AADSTS90002
+  // (unknown tenant) or a DNS/connection/TLS problem.
+  const unreachable = (problem: string) =>
+    fail(
+      "credentials",
+      `Cannot reach the authority host ${host}: ${problem}.`,
+      `Allow HTTPS egress from this machine to ${host} (behind a proxy set HTTPS_PROXY), or point --authority-host at your cloud's sign-in host.`,
+    );
+  if (aadsts === undefined && /endpoints_resolution_error|openid_config_error|network_error/.test(text)) {
     const url = `${ctx.endpoints.authorityHost}/${encodeURIComponent(tenantId)}/v2.0/.well-known/openid-configuration`;
+    let answer: HttpAnswer;
     try {
-      const answer = await httpsGet(url, { accept: "application/json" }, ctx.ca, ctx.timeoutMs);
-      const described = apiError(answer.body);
-      aadsts = findAadsts(described.message ?? answer.body);
-      if (aadsts === undefined) {
-        return fail(
-          "credentials",
-          `${host} did not return the OpenID configuration of tenant ${tenantId} (HTTP ${answer.status}).`,
-          `Check the authority host (--authority-host; sovereign clouds: https://login.microsoftonline.us, https://login.chinacloudapi.cn) and tenant_id.`,
-        );
-      }
+      answer = await httpsGet(url, { accept: "application/json" }, ctx.ca, ctx.timeoutMs);
     } catch (probeError) {
-      const problem = networkProblem(probeError) ?? firstLine(errorText(probeError));
+      return unreachable(networkProblem(probeError) ?? firstLine(errorText(probeError)));
+    }
+    const described = apiError(answer.body);
+    aadsts = findAadsts(described.message ?? answer.body);
+    if (aadsts === undefined && answer.status !== 200) {
       return fail(
         "credentials",
-        `Cannot reach the authority host ${host}: ${problem}.`,
-        `Allow HTTPS egress from this machine to ${host} (behind a proxy set HTTPS_PROXY), or point --authority-host at your cloud's sign-in host.`,
+        `${host} did not return the OpenID configuration of tenant ${tenantId} (HTTP ${answer.status}).`,
+        "Check the authority host (--authority-host; sovereign clouds: https://login.microsoftonline.us, " +
+          "https://login.chinacloudapi.cn) and tenant_id.",
       );
+    }
+    if (aadsts === undefined) {
+      return unreachable(`the token request failed at the network level (network_error) although ${host} answers; a proxy or firewall may block POST requests`);
     }
   }
 
   if (aadsts === undefined) {
     const problem = networkProblem(error);
     if (problem !== undefined) {
-      return fail(
-        "credentials",
-        `Cannot reach the authority host ${host}: ${problem}.`,
-        `Allow HTTPS egress from this machine to ${host} (behind a proxy set HTTPS_PROXY), or point --authority-host at your cloud's sign-in host.`,
-      );
+      return unreachable(problem);
     }
     return fail(
       "credentials",
@@ -752,7 +756,7 @@ async function checkEvents(ctx: Context, credential: TokenCredential): Promise<C
   let truncated = false;
   try {
     const client = new ContainerClient(`${ctx.endpoints.blobEndpoint}/${container}`, credential, storageOptions(ctx));
-    const pages = client.listBlobsFlat().byPage({ maxPageSize: 5_000 });
+    const pages = client.listBlobsFlat({ abortSignal: AbortSignal.timeout(ctx.timeoutMs * 4) }).byPage({ maxPageSize: 5_000 });
     for await (const page of pages) {
       for (const blob of page.segment.blobItems) {
         count++;

@@ -14,6 +14,7 @@ import {
   CheckResult,
   exitCodeOf,
   formatReport,
+  resolveEndpoints,
   secretScrubber,
   verifyIntegration,
   VerifyOptions,
@@ -194,6 +195,14 @@ export async function main(argv: readonly string[], io: Io = processIo, options:
     ...optional("requestTimeoutMs", requestTimeoutMs),
     ...optional("now", now),
   };
+
+  try {
+    resolveEndpoints(values, verifyOptions);
+  } catch (error) {
+    if (!(error instanceof VerifyOptionsError)) throw error;
+    safe.err(`verify: ${error.message}`);
+    return 2;
+  }
 
   if (!args.json) {
     safe.out(
