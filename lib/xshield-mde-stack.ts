@@ -82,6 +82,53 @@ export const OUTPUT_NAMES = {
   clientSecretExpiresAt: "client_secret_expires_at",
 } as const;
 
+/** One stack output: its Terraform name, the integration attribute it shows, and where it goes. */
+interface OutputSpec {
+  readonly name: (typeof OUTPUT_NAMES)[keyof typeof OUTPUT_NAMES];
+  readonly attribute:
+    | "clientId"
+    | "tenantId"
+    | "clientSecret"
+    | "storageAccountName"
+    | "queueName"
+    | "storageAccountId"
+    | "clientSecretExpiresAt";
+  readonly description: string;
+  readonly sensitive?: boolean;
+}
+
+const XSHIELD_DIALOG = "Xshield: Settings > Integrations > EDR > Microsoft Defender > Activate";
+
+/** The outputs, in the order the Xshield activation dialog asks for them, then the rest. */
+const STACK_OUTPUTS: readonly OutputSpec[] = [
+  { name: OUTPUT_NAMES.tenantId, attribute: "tenantId", description: `${XSHIELD_DIALOG} > Tenant ID.` },
+  { name: OUTPUT_NAMES.clientId, attribute: "clientId", description: `${XSHIELD_DIALOG} > Client ID.` },
+  {
+    name: OUTPUT_NAMES.clientSecret,
+    attribute: "clientSecret",
+    description: `${XSHIELD_DIALOG} > Client Secret. Read it with: terraform output -raw client_secret. Re-enter it after every rotation.`,
+    sensitive: true,
+  },
+  {
+    name: OUTPUT_NAMES.storageAccountName,
+    attribute: "storageAccountName",
+    description: `${XSHIELD_DIALOG} > Storage Account name.`,
+  },
+  { name: OUTPUT_NAMES.queueName, attribute: "queueName", description: `${XSHIELD_DIALOG} > Storage Queue name.` },
+  {
+    name: OUTPUT_NAMES.storageAccountId,
+    attribute: "storageAccountId",
+    description:
+      "Defender portal: Settings > Microsoft Defender XDR > Streaming API > Add > Forward events to Azure Storage > Storage Account Resource ID (forward only DeviceNetworkEvents).",
+  },
+  {
+    name: OUTPUT_NAMES.clientSecretExpiresAt,
+    attribute: "clientSecretExpiresAt",
+    description:
+      "When the client secret expires (RFC 3339). Run an apply between the rotation point and this date, then re-enter the new secret in Xshield.",
+  },
+];
+
 /**
  * One environment: the azuread, azurerm and time providers, a state backend, one
  * {@link XshieldMdeIntegration} and the outputs Xshield and Defender ask for.
@@ -125,45 +172,14 @@ export class XshieldMdeStack extends TerraformStack {
     const integration = new XshieldMdeIntegration(this, "integration", props.integration);
     this.integration = integration;
 
-    const output = (name: string, value: string, description: string, sensitive = false) =>
-      new TerraformOutput(this, name, { value, description, sensitive: sensitive ? true : undefined });
-    this.outputs = {
-      [OUTPUT_NAMES.clientId]: output(
-        OUTPUT_NAMES.clientId,
-        integration.clientId,
-        "Xshield: Settings > Integrations > EDR > Microsoft Defender > Activate > Client ID.",
-      ),
-      [OUTPUT_NAMES.tenantId]: output(
-        OUTPUT_NAMES.tenantId,
-        integration.tenantId,
-        "Xshield: Settings > Integrations > EDR > Microsoft Defender > Activate > Tenant ID.",
-      ),
-      [OUTPUT_NAMES.clientSecret]: output(
-        OUTPUT_NAMES.clientSecret,
-        integration.clientSecret,
-        "Xshield: Activate > Client Secret. Read it with: terraform output -raw client_secret. Re-enter it after every rotation.",
-        true,
-      ),
-      [OUTPUT_NAMES.storageAccountName]: output(
-        OUTPUT_NAMES.storageAccountName,
-        integration.storageAccountName,
-        "Xshield: Activate > Storage Account name.",
-      ),
-      [OUTPUT_NAMES.queueName]: output(
-        OUTPUT_NAMES.queueName,
-        integration.queueName,
-        "Xshield: Activate > Storage Queue name.",
-      ),
-      [OUTPUT_NAMES.storageAccountId]: output(
-        OUTPUT_NAMES.storageAccountId,
-        integration.storageAccountId,
-        "Defender portal: Settings > Microsoft Defender XDR > Streaming API > Add > Forward events to Azure Storage > Storage Account Resource ID (forward only DeviceNetworkEvents).",
-      ),
-      [OUTPUT_NAMES.clientSecretExpiresAt]: output(
-        OUTPUT_NAMES.clientSecretExpiresAt,
-        integration.clientSecretExpiresAt,
-        "When the client secret expires (RFC 3339). Run an apply between the rotation point and this date, then re-enter the new secret in Xshield.",
-      ),
-    };
+    const outputs: { [name: string]: TerraformOutput } = {};
+    for (const spec of STACK_OUTPUTS) {
+      outputs[spec.name] = new TerraformOutput(this, spec.name, {
+        value: integration[spec.attribute],
+        description: spec.description,
+        sensitive: spec.sensitive ? true : undefined,
+      });
+    }
+    this.outputs = outputs;
   }
 }
