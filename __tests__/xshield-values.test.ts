@@ -177,7 +177,7 @@ describe("npm run xshield-values errors: one line on stderr, exit code 2", () =>
     expectError(run([], dir), USAGE);
     expectError(run(["dev", "--shw-secret"], dir), "unknown option --shw-secret");
     expectError(run(["dev", "prod"], dir), "one environment at a time");
-    expectError(run(["dev", "--outputs-file"], dir), "--outputs-file needs a file name");
+    expectError(run(["dev", "--outputs-file"], dir), "--outputs-file needs a value");
   });
 
   test("--help prints the usage", () => {

@@ -7,6 +7,7 @@
  * each with the reason and the fix. Exit code 0 when every check passed, 1 when one failed, 2 when
  * verify could not run (usage, unknown or undeployed environment, bad option).
  */
+import { EnvironmentArgs, parseEnvironmentArgs } from "./cli-args";
 import * as fs from "fs";
 import * as path from "path";
 import { DeployedOutputs, DeployedOutputsError, readDeployedOutputs, ReadDeployedOutputsOptions } from "./deployed-outputs";
@@ -66,53 +67,11 @@ const VALUE_FLAGS = {
   "--stale-after-minutes": undefined,
 } as const;
 type ValueFlag = keyof typeof VALUE_FLAGS;
-const isValueFlag = (name: string): name is ValueFlag => Object.prototype.hasOwnProperty.call(VALUE_FLAGS, name);
 
-interface Args {
-  env: string;
-  json: boolean;
-  values: Partial<Record<ValueFlag, string>>;
-}
+type Args = EnvironmentArgs<"--json", ValueFlag>;
 
 function parseArgs(argv: readonly string[]): Args | "help" | string {
-  let env: string | undefined;
-  let json = false;
-  const values: Partial<Record<ValueFlag, string>> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const eq = arg.indexOf("=");
-    const name = arg.startsWith("--") && eq > 0 ? arg.slice(0, eq) : arg;
-    if (arg === "--help" || arg === "-h") {
-      return "help";
-    } else if (arg === "--json") {
-      json = true;
-    } else if (isValueFlag(name)) {
-      let value: string | undefined;
-      if (name !== arg) {
-        value = arg.slice(eq + 1);
-      } else {
-        value = argv[i + 1];
-        if (value === undefined || value.startsWith("--")) {
-          return `${name} needs a value`;
-        }
-        i++;
-      }
-      if (value === "") {
-        return `${name} needs a value`;
-      }
-      values[name] = value;
-    } else if (arg.startsWith("-")) {
-      return `unknown option ${arg}`;
-    } else if (env === undefined) {
-      env = arg;
-    } else {
-      return `one environment at a time (got "${env}" and "${arg}")`;
-    }
-  }
-  if (env === undefined) {
-    return "which environment?";
-  }
-  return { env, json, values };
+  return parseEnvironmentArgs(argv, ["--json"] as const, Object.keys(VALUE_FLAGS) as ValueFlag[]);
 }
 
 function setting(args: Args, flag: ValueFlag, env: NodeJS.ProcessEnv): string | undefined {
@@ -204,7 +163,7 @@ export async function main(argv: readonly string[], io: Io = processIo, options:
     return 2;
   }
 
-  if (!args.json) {
+  if (!args.switches.has("--json")) {
     safe.out(
       `Verifying environment "${args.env}" as application ${values.clientId} (tenant ${values.tenantId})` +
         `${values.source !== undefined ? `, values from ${values.source}` : ""}:`,
@@ -224,7 +183,7 @@ export async function main(argv: readonly string[], io: Io = processIo, options:
     return 2;
   }
 
-  if (args.json) {
+  if (args.switches.has("--json")) {
     safe.out(JSON.stringify(results, null, 2));
   } else {
     for (const line of formatReport(results)) safe.out(line);

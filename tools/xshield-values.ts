@@ -5,6 +5,7 @@
  * secret's expiry and the one manual Defender step with the storage account id filled in. The
  * secret is masked unless `--show-secret` is given.
  */
+import { parseEnvironmentArgs } from "./cli-args";
 import * as path from "path";
 import { streamingApiInstructions } from "../lib/xshield-mde-integration";
 import { DeployedOutputs, DeployedOutputsError, readDeployedOutputs, ReadDeployedOutputsOptions } from "./deployed-outputs";
@@ -42,36 +43,11 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args | "help" | string {
-  let env: string | undefined;
-  let showSecret = false;
-  let outputsFile: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === "--help" || arg === "-h") {
-      return "help";
-    } else if (arg === "--show-secret") {
-      showSecret = true;
-    } else if (arg === "--outputs-file") {
-      const value = argv[i + 1];
-      if (value === undefined || value.startsWith("--")) {
-        return "--outputs-file needs a file name";
-      }
-      outputsFile = value;
-      i++;
-    } else if (arg.startsWith("--outputs-file=")) {
-      outputsFile = arg.slice("--outputs-file=".length);
-    } else if (arg.startsWith("-")) {
-      return `unknown option ${arg}`;
-    } else if (env === undefined) {
-      env = arg;
-    } else {
-      return `one environment at a time (got "${env}" and "${arg}")`;
-    }
+  const parsed = parseEnvironmentArgs(argv, ["--show-secret"] as const, ["--outputs-file"] as const);
+  if (typeof parsed === "string") {
+    return parsed;
   }
-  if (env === undefined) {
-    return "which environment?";
-  }
-  return { env, showSecret, outputsFile };
+  return { env: parsed.env, showSecret: parsed.switches.has("--show-secret"), outputsFile: parsed.values["--outputs-file"] };
 }
 
 function expiryLine(expiresAt: string, env: string, now: Date): string {
