@@ -3,10 +3,11 @@
  *
  * Every row runs in a child process started through a shell (as the cdktf CLI starts the app),
  * several times, interleaved round by round so that a burst of load on the machine hits every row
- * alike; the median wall time is reported. Peak memory is the largest `maxRSS` of any node process
- * in the row's command, reported by a preload script (`--require`, through NODE_OPTIONS) when the
- * process exits. Targets are ratios to the floor measured in the same run; the script exits 1 when
- * a target or a run fails.
+ * alike; the median wall time is reported. A run's peak memory is the largest `maxRSS` of any node
+ * process in the row's command, reported by a preload script (`--require`, through NODE_OPTIONS)
+ * when the process exits; the median run's peak is checked and the worst run's is shown. Targets
+ * are ratios to the floor measured in the same run; the script exits 1 when a target or a run
+ * fails.
  *
  * Usage: npm run bench [-- --runs N] [-- --stacks N]
  *
@@ -54,22 +55,20 @@ interface Row {
   readonly label: string;
   readonly what: string;
   /** Fresh steps for one run (each run gets an empty output folder). */
-  steps(run: string): { steps: Step[]; check: () => void };
+  steps(runDir: string): { steps: Step[]; check: () => void };
 }
 
 function parseOptions(argv: string[]): Options {
-  const value = (flag: string, fallback: number): number => {
-    const index = argv.indexOf(flag);
-    if (index < 0) {
-      return fallback;
-    }
-    const n = Number(argv[index + 1]);
+  const value = (name: string, fallback: string): number => {
+    const index = argv.indexOf(name);
+    const text = index < 0 ? fallback : argv[index + 1];
+    const n = Number(text);
     if (!Number.isInteger(n) || n < 1) {
-      throw new Error(`${flag} needs a positive whole number, got ${JSON.stringify(argv[index + 1])}.`);
+      throw new Error(`${name} needs a positive whole number, got ${JSON.stringify(text)}.`);
     }
     return n;
   };
-  return { runs: value("--runs", Number(process.env.BENCH_RUNS ?? 5)), stacks: value("--stacks", 200) };
+  return { runs: value("--runs", process.env.BENCH_RUNS ?? "5"), stacks: value("--stacks", "200") };
 }
 
 function median(values: number[]): number {
