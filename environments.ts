@@ -3,10 +3,11 @@ import type { EnvironmentConfig } from "./lib/app";
 /**
  * The environments this project deploys, one stack each (`npx cdktf deploy dev`).
  *
- * The values are placeholders that synthesize without Azure credentials: replace the storage
- * account names (globally unique) and allowedIpRanges (Xshield's egress addresses, from
- * ColorTokens) before deploying. 203.0.113.0/24-style documentation ranges are refused, so the
- * placeholders below are ordinary public addresses; change them.
+ * The values are placeholders that synthesize without Azure credentials. Before deploying,
+ * replace the storage account names (globally unique) and add Xshield's egress addresses (from
+ * ColorTokens) to allowedIpRanges: until then synthesis warns that Xshield cannot read. No
+ * placeholder addresses are given on purpose: deploying one unedited would open the storage
+ * firewall to whoever holds it.
  */
 export const ENVIRONMENTS: readonly EnvironmentConfig[] = [
   {
@@ -16,7 +17,7 @@ export const ENVIRONMENTS: readonly EnvironmentConfig[] = [
       resourceGroupName: "rg-xshield-mde-dev",
       storageAccountName: "stxshieldmdedev",
       applicationDisplayName: "Xshield MDE Integration (dev)",
-      allowedIpRanges: ["20.50.60.0/28"],
+      allowedIpRanges: [],
       clientSecretExpiryMonths: 6,
       blobRetentionDays: 7,
       tags: { environment: "dev", workload: "xshield-mde" },
@@ -29,7 +30,7 @@ export const ENVIRONMENTS: readonly EnvironmentConfig[] = [
       resourceGroupName: "rg-xshield-mde-prod",
       storageAccountName: "stxshieldmdeprod",
       accountReplicationType: "ZRS",
-      allowedIpRanges: ["20.50.60.0/28", "20.50.61.10"],
+      allowedIpRanges: [],
       tags: { environment: "prod", workload: "xshield-mde" },
     },
     backend: {

@@ -42,6 +42,12 @@ const CASES: Case[] = [
     mentions: "Storage Blob Data Owner",
   },
   {
+    rule: "EventDeliveryScoped",
+    compliant: (i) => i.eventSubscription.addOverride("subject_filter.case_sensitive", true),
+    broken: (i) => i.eventSubscription.addOverride("subject_filter.subject_begins_with", "/blobServices/default/containers/"),
+    mentions: "subject_begins_with",
+  },
+  {
     rule: "SingleTenantApplication",
     compliant: (i) => i.application.addOverride("notes", "reviewed"),
     broken: (i) => i.application.addOverride("sign_in_audience", "AzureADMultipleOrgs"),
@@ -105,6 +111,26 @@ describe("secure-baseline guard", () => {
         new RoleAssignment(i, "extra", { scope: i.storageAccountId, roleDefinitionName: "Owner", principalId: "x" });
       }),
     ).toThrow(/not one the construct planned/);
+  });
+
+  test("a role granted to another principal is caught", () => {
+    expect(synthWith(role("blobReaderAssignment", "principal_id", "00000000-0000-0000-0000-000000000bad"))).toThrow(
+      /\[LeastPrivilegeRoles\].*principal_id is "00000000-0000-0000-0000-000000000bad"; planned "\$\{azuread_service_principal\./,
+    );
+  });
+
+  test("more event-delivery weakenings are caught: other event types, shared identities, other endpoints, another account", () => {
+    const sub = (path: string, value: unknown): Tweak => (i) => i.eventSubscription.addOverride(path, value);
+    expect(synthWith(sub("included_event_types", ["Microsoft.Storage.BlobCreated", "Microsoft.Storage.BlobDeleted"]))).toThrow(/included_event_types/);
+    expect(synthWith(sub("delivery_identity", null))).toThrow(/delivery_identity\.type/);
+    expect(synthWith(sub("dead_letter_identity.type", "UserAssigned"))).toThrow(/dead_letter_identity\.type/);
+    expect(synthWith(sub("webhook_endpoint", { url: "https://example.com/hook" }))).toThrow(/also sends events to webhook_endpoint/);
+    expect(synthWith(sub("storage_queue_endpoint.queue_name", "other-queue"))).toThrow(/storage_queue_endpoint/);
+    expect(synthWith(sub("storage_blob_dead_letter_destination.storage_account_id", "/subscriptions/x/st"))).toThrow(/storage_blob_dead_letter_destination/);
+    expect(synthWith((i) => i.queue.addOverride("storage_account_id", "/subscriptions/x/other"))).toThrow(/azurerm_storage_queue.*storage_account_id/);
+    expect(synthWith((i) => i.networkEventsContainer.addOverride("storage_account_id", "/subscriptions/x/other"))).toThrow(
+      /azurerm_storage_container.*storage_account_id/,
+    );
   });
 
   test("an application asking for more than Machine.Read.All fails", () => {

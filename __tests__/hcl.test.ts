@@ -117,7 +117,7 @@ describe("npm run synth:hcl", () => {
     expect(dependsOn.length).toBeGreaterThan(0);
     for (const list of dependsOn) {
       expect(list).not.toContain('"');
-      expect(list).toMatch(/azurerm_role_assignment\./);
+      expect(list).toMatch(/time_sleep\.integration_role-propagation-wait_/);
     }
   });
 

@@ -146,14 +146,30 @@ describe("XshieldMdeIntegration with default props", () => {
     expect(sub.delivery_identity).toEqual({ type: "SystemAssigned" });
   });
 
-  test("step 7: the subscription waits for the role assignments Event Grid needs to deliver", () => {
+  test("step 7: the subscription is created only after Event Grid's roles had time to take effect", () => {
     const sub = s.one("azurerm_eventgrid_system_topic_event_subscription").body;
-    expect(sub.depends_on).toEqual(
-      expect.arrayContaining([
-        `azurerm_role_assignment.${s.named("azurerm_role_assignment", "queue-sender").name}`,
-        `azurerm_role_assignment.${s.named("azurerm_role_assignment", "dead-letter-writer").name}`,
-      ]),
-    );
+    const wait = s.one("time_sleep");
+    expect(sub.depends_on).toEqual([`time_sleep.${wait.name}`]);
+    expect(wait.body).toEqual({
+      create_duration: "120s",
+      triggers: {
+        queue_sender: s.refNamed("azurerm_role_assignment", "queue-sender", "id"),
+        dead_letter_writer: s.refNamed("azurerm_role_assignment", "dead-letter-writer", "id"),
+      },
+    });
+    expect(synthIntegration({ rolePropagationWaitSeconds: 0 }).one("time_sleep").body.create_duration).toBe("0s");
+  });
+
+  test("step 7: the subject filter matches the subject of a real DeviceNetworkEvents BlobCreated event, and no other container", () => {
+    // The subject Azure Storage puts on a BlobCreated event for a blob the Streaming API writes.
+    const subject =
+      "/blobServices/default/containers/insights-logs-advancedhunting-devicenetworkevents/blobs/" +
+      "tenantId=00000000-0000-0000-0000-000000000000/y=2026/m=11/d=26/h=16/m=00/PT1H.json";
+    const filter = (s.one("azurerm_eventgrid_system_topic_event_subscription").body.subject_filter as { subject_begins_with: string })
+      .subject_begins_with;
+    expect(subject.startsWith(filter)).toBe(true);
+    expect("/blobServices/default/containers/eventgrid-deadletter/blobs/x".startsWith(filter)).toBe(false);
+    expect("/blobServices/default/containers/insights-logs-advancedhunting-devicenetworkevents2/blobs/x".startsWith(filter)).toBe(false);
   });
 
   const accountId = () => s.ref("azurerm_storage_account", "id");

@@ -1,6 +1,6 @@
 import { Testing } from "cdktf";
 import { EnvironmentError, buildApp, collectWarnings } from "../lib/app";
-import { XshieldMdeStack } from "../lib/xshield-mde-stack";
+import { XshieldMdeStack, XshieldMdeStackProps } from "../lib/xshield-mde-stack";
 import { VALID_PROPS, synthStack } from "./support/synth";
 
 const OUTPUTS = [
@@ -23,8 +23,8 @@ describe("XshieldMdeStack", () => {
     const s = synthStack();
     const azurerm = s.json.provider.azurerm;
     expect(azurerm).toHaveLength(1);
+    expect(azurerm[0].features).toEqual([{ storage: [{ data_plane_available: false }] }]);
     expect(azurerm[0]).toMatchObject({
-      features: [{}],
       storage_use_azuread: true,
       resource_providers_to_register: ["Microsoft.EventGrid", "Microsoft.Insights"],
     });
@@ -92,6 +92,30 @@ describe("XshieldMdeStack", () => {
         use_azuread_auth: true,
       },
     });
+  });
+
+  test("the state backend may live in another subscription", () => {
+    const workload = "00000000-0000-0000-0000-00000000000a";
+    const state = "00000000-0000-0000-0000-00000000000c";
+    const backend = { type: "azurerm", resourceGroupName: "rg-state", storageAccountName: "ststate", containerName: "tfstate" } as const;
+    const tf = (s: ReturnType<typeof synthStack>) => (s.json.terraform as { backend: { azurerm: Record<string, unknown> } }).backend.azurerm;
+    expect(tf(synthStack({ subscriptionId: workload, backend })).subscription_id).toBe(workload);
+    expect(tf(synthStack({ subscriptionId: workload, backend: { ...backend, subscriptionId: state } })).subscription_id).toBe(state);
+  });
+
+  test("stack and integration problems come in one error", () => {
+    const build = () =>
+      new XshieldMdeStack(Testing.app(), "dev", {
+        integration: { ...VALID_PROPS, storageAccountName: "Bad_Name" },
+        subscriptionId: "not-a-guid",
+        backend: { type: "local", path: "/home/me/state" },
+      });
+    expect(build).toThrow(/XshieldMdeStack "dev": 3 invalid properties[\s\S]*subscriptionId[\s\S]*backend\.path[\s\S]*storageAccountName/);
+  });
+
+  test("a missing integration is a clear error, not a TypeError", () => {
+    const build = () => new XshieldMdeStack(Testing.app(), "dev", {} as XshieldMdeStackProps);
+    expect(build).toThrow(/integration undefined: is required/);
   });
 
   test("the secret appears only as a reference, in the sensitive output and nowhere else", () => {

@@ -6,6 +6,7 @@ import {
   XshieldValidationError,
 } from "../lib/validation";
 import type { XshieldMdeIntegrationProps } from "../lib/xshield-mde-integration";
+import type { XshieldMdeStackProps } from "../lib/xshield-mde-stack";
 
 /** A typical, fully valid set of props, with every optional prop set. */
 const VALID: XshieldMdeIntegrationProps = {
@@ -407,15 +408,19 @@ describe("tokens", () => {
 });
 
 describe("stack props", () => {
+  const stack = (props: Partial<XshieldMdeStackProps>): XshieldMdeStackProps => ({ integration: VALID, ...props });
+
   it("accept GUIDs and nothing", () => {
-    expect(validateStackProps({})).toEqual({ errors: [], warnings: [] });
+    expect(validateStackProps(stack({}))).toEqual({ errors: [], warnings: [] });
     expect(
-      validateStackProps({ subscriptionId: "0b1f6471-1bf0-4dda-aec3-cb9272f09590", tenantId: "6F1C0B36-2E5E-4D3F-9A64-0E2B1C9D8A71" }),
+      validateStackProps(
+        stack({ subscriptionId: "0b1f6471-1bf0-4dda-aec3-cb9272f09590", tenantId: "6F1C0B36-2E5E-4D3F-9A64-0E2B1C9D8A71" }),
+      ),
     ).toEqual({ errors: [], warnings: [] });
   });
 
   it("reject ids that are not GUIDs, naming each prop", () => {
-    const { errors } = validateStackProps({ subscriptionId: "my-subscription", tenantId: "contoso.onmicrosoft.com" });
+    const { errors } = validateStackProps(stack({ subscriptionId: "my-subscription", tenantId: "contoso.onmicrosoft.com" }));
     expect(errors).toHaveLength(2);
     expect(errors[0]).toContain('subscriptionId "my-subscription": must be the id of an Azure subscription: a GUID');
     expect(errors[0]).toContain("az account show --query id -o tsv");
@@ -423,7 +428,66 @@ describe("stack props", () => {
   });
 
   it("skip tokens", () => {
-    expect(validateStackProps({ subscriptionId: Token.asString({ Ref: "sub" }) }).errors).toEqual([]);
+    expect(validateStackProps(stack({ subscriptionId: Token.asString({ Ref: "sub" }) })).errors).toEqual([]);
+  });
+
+  it("require the integration props", () => {
+    const { errors } = validateStackProps({} as XshieldMdeStackProps);
+    expect(errors).toEqual([expect.stringMatching(/^integration undefined: is required/)]);
+  });
+
+  it("accept both backends when well formed", () => {
+    expect(validateStackProps(stack({ backend: { type: "local", path: "state/dev.tfstate" } })).errors).toEqual([]);
+    expect(
+      validateStackProps(
+        stack({
+          backend: {
+            type: "azurerm",
+            resourceGroupName: "rg-state",
+            storageAccountName: "ststate",
+            containerName: "tfstate",
+            key: "xshield/dev.tfstate",
+            subscriptionId: "0b1f6471-1bf0-4dda-aec3-cb9272f09590",
+          },
+        }),
+      ).errors,
+    ).toEqual([]);
+  });
+
+  it("reject an absolute local state path: it would make the output machine-specific", () => {
+    for (const path of ["/home/me/dev.tfstate", "~/dev.tfstate", "C:\\state\\dev.tfstate"]) {
+      const [error] = validateStackProps(stack({ backend: { type: "local", path } })).errors;
+      expect(error).toContain(`backend.path ${JSON.stringify(path)}: must be a relative path`);
+    }
+  });
+
+  it("reject a bad azurerm backend, naming every bad field", () => {
+    const { errors } = validateStackProps(
+      stack({
+        backend: {
+          type: "azurerm",
+          resourceGroupName: "rg/bad",
+          storageAccountName: "Bad_Name",
+          containerName: "X",
+          key: "state/",
+          subscriptionId: "sub",
+        },
+      }),
+    );
+    expect(errors.map((e) => e.split(" ")[0])).toEqual([
+      "backend.resourceGroupName",
+      "backend.storageAccountName",
+      "backend.containerName",
+      "backend.key",
+      "backend.subscriptionId",
+    ]);
+    expect(errors[2]).toContain("3–63 lowercase letters");
+    expect(errors[3]).toContain('ends with "/"');
+  });
+
+  it("reject an unknown backend type instead of guessing", () => {
+    const { errors } = validateStackProps(stack({ backend: { type: "s3" } as unknown as XshieldMdeStackProps["backend"] }));
+    expect(errors).toEqual([expect.stringContaining('backend.type "s3": must be one of "local", "azurerm"')]);
   });
 });
 

@@ -1,5 +1,6 @@
-import { Annotations, IAspect, TerraformResource, Token } from "cdktf";
+import { Annotations, DefaultTokenResolver, IAspect, StringConcat, TerraformResource, Tokenization } from "cdktf";
 import { IConstruct } from "constructs";
+import { BLOB_CREATED_EVENT_TYPE, NETWORK_EVENTS_CONTAINER_NAME } from "./constants";
 import type { XshieldMdeIntegration } from "./xshield-mde-integration";
 
 /** The rules of the secure baseline the guard enforces on the synthesized configuration. */
@@ -16,7 +17,9 @@ export const BASELINE_RULES = {
   FirewallDenyByDefault:
     "the storage firewall denies by default and lets through only trusted Azure services and allowedIpRanges (network_rules)",
   LeastPrivilegeRoles:
-    "role assignments are exactly the planned ones: the planned role, on the planned scope, to a service principal",
+    "role assignments are exactly the planned ones: the planned role, on the planned scope, to the planned service principal",
+  EventDeliveryScoped:
+    "only new DeviceNetworkEvents blobs are forwarded, only to the integration's queue, with the topic's managed identity; the containers and the queue stay in the integration's storage account",
   SingleTenantApplication:
     "the Entra application is single-tenant and asks for Machine.Read.All on the Defender API only",
 } as const;
@@ -38,6 +41,7 @@ export interface BaselineException {
 export interface PlannedRoleAssignment {
   readonly roleDefinitionName: string;
   readonly scope: string;
+  readonly principalId: string;
 }
 
 /** What the props allow, so that a documented relaxation is not a violation. */
@@ -53,13 +57,22 @@ type Json = { [key: string]: unknown };
 function synthesizedAttributes(resource: TerraformResource): Json {
   const tf = resource.toTerraform() as { resource?: { [type: string]: { [id: string]: Json } } };
   const byType = tf.resource?.[resource.terraformResourceType] ?? {};
-  return Object.values(byType)[0] ?? {};
+  return (resolve(resource, Object.values(byType)[0] ?? {}) as Json) ?? {};
+}
+
+/**
+ * Tokens resolved to the Terraform expressions they stand for, so two reads of the same attribute
+ * (`${azurerm_storage_account.x.id}`) compare equal although their token strings differ.
+ */
+function resolve(scope: IConstruct, value: unknown): unknown {
+  return Tokenization.resolve(value, {
+    scope,
+    preparing: false,
+    resolver: new DefaultTokenResolver(new StringConcat()),
+  });
 }
 
 function show(value: unknown): string {
-  if (typeof value === "string" && Token.isUnresolved(value)) {
-    return "a value known only at apply time";
-  }
   return JSON.stringify(value) ?? "unset";
 }
 
@@ -161,6 +174,7 @@ export class SecureBaselineGuard implements IAspect {
     }
 
     out.push(...this.checkRoleAssignments());
+    out.push(...this.checkEventDelivery());
     out.push(...this.checkApplication());
     return out;
   }
@@ -188,12 +202,76 @@ export class SecureBaselineGuard implements IAspect {
       if (ra.role_definition_id !== undefined) {
         fail(`role_definition_id is set to ${show(ra.role_definition_id)}; planned the role by name "${planned.roleDefinitionName}" only.`);
       }
-      if (ra.scope !== planned.scope) {
-        fail(`scope is ${show(ra.scope)}; planned the narrower ${show(planned.scope)}.`);
+      const plannedScope = resolve(resource, planned.scope);
+      if (ra.scope !== plannedScope) {
+        fail(`scope is ${show(ra.scope)}; planned the narrower ${show(plannedScope)}.`);
+      }
+      const plannedPrincipal = resolve(resource, planned.principalId);
+      if (ra.principal_id !== plannedPrincipal) {
+        fail(`principal_id is ${show(ra.principal_id)}; planned ${show(plannedPrincipal)}.`);
       }
       if (ra.principal_type !== "ServicePrincipal") {
         fail(`principal_type is ${show(ra.principal_type)}; planned "ServicePrincipal".`);
       }
+    }
+    return out;
+  }
+
+  private checkEventDelivery(): { rule: BaselineRule; message: string }[] {
+    const out: { rule: BaselineRule; message: string }[] = [];
+    const i = this.integration;
+    const accountId = resolve(i, i.storageAccount.id);
+    const queueName = resolve(i, i.queue.name);
+    const deadLetterContainerName = resolve(i, i.deadLetterContainer.name);
+    const fail = (where: string, message: string) =>
+      out.push({ rule: "EventDeliveryScoped", message: `${where}: ${message}` });
+    for (const resource of [i.networkEventsContainer, i.deadLetterContainer, i.queue]) {
+      const attributes = synthesizedAttributes(resource);
+      if (attributes.storage_account_id !== accountId) {
+        fail(
+          `${resource.terraformResourceType} (${resource.node.path})`,
+          `storage_account_id is ${show(attributes.storage_account_id)}; planned the integration's storage account.`,
+        );
+      }
+    }
+    const sub = synthesizedAttributes(i.eventSubscription);
+    const where = `azurerm_eventgrid_system_topic_event_subscription (${i.eventSubscription.node.path})`;
+    const types = sub.included_event_types;
+    if (!Array.isArray(types) || types.length !== 1 || types[0] !== BLOB_CREATED_EVENT_TYPE) {
+      fail(where, `included_event_types is ${show(types)}; planned ["${BLOB_CREATED_EVENT_TYPE}"] only.`);
+    }
+    const filter = asBlock(sub.subject_filter);
+    const prefix = `/blobServices/default/containers/${NETWORK_EVENTS_CONTAINER_NAME}/`;
+    if (filter.subject_begins_with !== prefix) {
+      fail(where, `subject_filter.subject_begins_with is ${show(filter.subject_begins_with)}; planned ${show(prefix)}.`);
+    }
+    for (const block of ["delivery_identity", "dead_letter_identity"]) {
+      const identity = asBlock(sub[block]);
+      if (identity.type !== "SystemAssigned") {
+        fail(where, `${block}.type is ${show(identity.type)}; planned "SystemAssigned" (the system topic's identity).`);
+      }
+    }
+    const queue = asBlock(sub.storage_queue_endpoint);
+    if (queue.storage_account_id !== accountId || queue.queue_name !== queueName) {
+      fail(where, `storage_queue_endpoint is ${show(queue)}; planned the integration's queue.`);
+    }
+    const deadLetter = asBlock(sub.storage_blob_dead_letter_destination);
+    if (
+      deadLetter.storage_account_id !== accountId ||
+      deadLetter.storage_blob_container_name !== deadLetterContainerName
+    ) {
+      fail(where, `storage_blob_dead_letter_destination is ${show(deadLetter)}; planned the integration's dead-letter container.`);
+    }
+    const otherEndpoints = [
+      "webhook_endpoint",
+      "azure_function_endpoint",
+      "eventhub_endpoint_id",
+      "hybrid_connection_endpoint_id",
+      "service_bus_queue_endpoint_id",
+      "service_bus_topic_endpoint_id",
+    ].filter((key) => sub[key] !== undefined);
+    if (otherEndpoints.length > 0) {
+      fail(where, `also sends events to ${otherEndpoints.join(", ")}; planned the queue only.`);
     }
     return out;
   }

@@ -165,6 +165,50 @@ export function queueNameProblem(value: unknown, prop = "queueName"): Problem {
   });
 }
 
+/**
+ * Blob container name: the same shape as a queue name (3–63 lowercase letters, digits and single
+ * hyphens, starting and ending with a letter or digit).
+ */
+export function containerNameProblem(value: unknown, prop: string): Problem {
+  return checkName(prop, value, {
+    rule:
+      "3–63 lowercase letters, digits and hyphens, starting and ending with a letter or digit, " +
+      "with no two hyphens in a row (Azure rule for blob containers)",
+    valid: (v) => QUEUE_NAME.test(v),
+    details: (v) => [
+      lengthDetail(v, 3, 63),
+      badCharactersDetail(v, (c) => isLowerAlnum(c) || c === "-"),
+      v.startsWith("-") ? 'starts with "-"' : undefined,
+      v.endsWith("-") && v.length > 1 ? 'ends with "-"' : undefined,
+      v.includes("--") ? 'contains "--"' : undefined,
+    ],
+    example: "tfstate",
+  });
+}
+
+/** A blob name used as a Terraform state key: 1–1024 characters, not ending in "/" or ".". */
+export function stateKeyProblem(value: unknown, prop: string): Problem {
+  return checkName(prop, value, {
+    rule: "a blob name of 1–1024 characters that does not end in \"/\" or \".\"",
+    valid: (v) => characterCount(v) >= 1 && characterCount(v) <= 1024 && !/[/.]$/.test(v),
+    details: (v) => [lengthDetail(v, 1, 1024), /[/.]$/.test(v) ? `ends with ${JSON.stringify(v.slice(-1))}` : undefined],
+    example: "xshield-mde/dev.tfstate",
+  });
+}
+
+/**
+ * A local state path: relative (to the stack folder `cdktf.out/stacks/<env>/`), so that the
+ * synthesized configuration is the same on every machine.
+ */
+export function relativePathProblem(value: unknown, prop: string): Problem {
+  return checkName(prop, value, {
+    rule: "a relative path (from cdktf.out/stacks/<env>/), so the synthesized Terraform is the same on every machine",
+    valid: (v) => v.trim() !== "" && !/^([/\\~]|[A-Za-z]:)/.test(v),
+    details: (v) => [v.trim() === "" ? "is empty" : `is absolute or home-relative`],
+    example: "../../../terraform.dev.tfstate",
+  });
+}
+
 // ---------------------------------------------------------------- resource group
 
 const RESOURCE_GROUP_CHARACTER = /^[\p{L}\p{N}\-_.()]$/u;

@@ -2,6 +2,7 @@ import { BASELINE_RULES } from "./baseline-guard";
 import {
   baselineExceptionProblems,
   booleanProblem,
+  containerNameProblem,
   displayNameProblem,
   guidProblem,
   ipRangeProblem,
@@ -14,8 +15,10 @@ import {
   oneOfProblem,
   Problem,
   queueNameProblem,
+  relativePathProblem,
   resourceGroupNameProblem,
   show,
+  stateKeyProblem,
   storageAccountNameProblem,
   tagCountProblem,
   tagNameProblem,
@@ -27,6 +30,7 @@ import {
   XSHIELD_MDE_INTEGRATION_DEFAULTS,
   type XshieldMdeIntegrationProps,
 } from "./xshield-mde-integration";
+import type { XshieldMdeStackProps } from "./xshield-mde-stack";
 
 export { guidProblem, isGuid } from "./rules";
 
@@ -186,6 +190,19 @@ export function validateIntegrationProps(props: XshieldMdeIntegrationProps): Val
     );
   }
 
+  if (props.rolePropagationWaitSeconds !== undefined) {
+    c.error(
+      wholeNumberProblem(
+        props.rolePropagationWaitSeconds,
+        "rolePropagationWaitSeconds",
+        0,
+        1800,
+        "seconds to wait for role assignments to take effect",
+        d.rolePropagationWaitSeconds,
+      ),
+    );
+  }
+
   // ---- tags and baseline exceptions
   checkTags(props.tags, c);
   const exceptions = listOf(props.baselineExceptions, "baselineExceptions", c) ?? [];
@@ -312,29 +329,49 @@ function checkTags(tags: XshieldMdeIntegrationProps["tags"], c: Collector): void
 }
 
 /**
- * Checks the stack-level props: `subscriptionId` and `tenantId`, when given, are GUIDs.
+ * Checks the stack-level props: `integration` is given; `subscriptionId` and `tenantId`, when
+ * given, are GUIDs; the backend is one of the two kinds, with valid names and a relative local path.
+ * The integration's own props are checked by {@link validateIntegrationProps}.
  */
-export function validateStackProps(props: { subscriptionId?: string; tenantId?: string }): ValidationReport {
+export function validateStackProps(props: XshieldMdeStackProps): ValidationReport {
   const c = new Collector();
-  if (props.subscriptionId !== undefined) {
+  const integration: unknown = props.integration;
+  if (integration === undefined || integration === null || typeof integration !== "object") {
     c.error(
-      guidProblem(
-        props.subscriptionId,
-        "subscriptionId",
-        "the id of an Azure subscription",
-        "`az account show --query id -o tsv`",
-      ),
+      `integration ${show(integration)}: is required: the XshieldMdeIntegration props, at least ` +
+        '{ location, resourceGroupName, storageAccountName }.',
     );
   }
+  const subscription = (value: unknown, prop: string) =>
+    value === undefined
+      ? undefined
+      : guidProblem(value, prop, "the id of an Azure subscription", "`az account show --query id -o tsv`");
+  c.error(subscription(props.subscriptionId, "subscriptionId"));
   if (props.tenantId !== undefined) {
     c.error(
-      guidProblem(
-        props.tenantId,
-        "tenantId",
-        "the id of an Entra ID tenant",
-        "`az account show --query tenantId -o tsv`",
-      ),
+      guidProblem(props.tenantId, "tenantId", "the id of an Entra ID tenant", "`az account show --query tenantId -o tsv`"),
     );
+  }
+  const backend = props.backend;
+  if (backend === undefined || isToken(backend)) {
+    return c.report();
+  }
+  const kind: unknown = (backend as { type?: unknown }).type;
+  if (kind === "local") {
+    if (backend.type === "local" && backend.path !== undefined) {
+      c.error(relativePathProblem(backend.path, "backend.path"));
+    }
+  } else if (kind === "azurerm" && backend.type === "azurerm") {
+    c.error(
+      resourceGroupNameProblem(backend.resourceGroupName, "backend.resourceGroupName"),
+      storageAccountNameProblem(backend.storageAccountName, "backend.storageAccountName"),
+      containerNameProblem(backend.containerName, "backend.containerName"),
+      backend.key === undefined ? undefined : stateKeyProblem(backend.key, "backend.key"),
+      subscription(backend.subscriptionId, "backend.subscriptionId"),
+      backend.useAzureadAuth === undefined ? undefined : booleanProblem(backend.useAzureadAuth, "backend.useAzureadAuth"),
+    );
+  } else {
+    c.error(oneOfProblem(kind, "backend.type", ["local", "azurerm"]));
   }
   return c.report();
 }

@@ -18,6 +18,7 @@ import { StorageManagementPolicy } from "@cdktf/provider-azurerm/lib/storage-man
 import { StorageQueue } from "@cdktf/provider-azurerm/lib/storage-queue";
 import { Offset } from "@cdktf/provider-time/lib/offset";
 import { Rotating } from "@cdktf/provider-time/lib/rotating";
+import { Sleep } from "@cdktf/provider-time/lib/sleep";
 import { BaselineException, SecureBaselineGuard } from "./baseline-guard";
 import {
   BLOB_CREATED_EVENT_TYPE,
@@ -175,6 +176,15 @@ export interface XshieldMdeIntegrationProps {
   readonly eventTimeToLiveMinutes?: number;
 
   /**
+   * Seconds to wait, on the first deploy, between creating Event Grid's role assignments and
+   * creating the event subscription (0–1800). Event Grid refuses to create the subscription while
+   * its identity's new roles have not taken effect yet.
+   *
+   * @default 120
+   */
+  readonly rolePropagationWaitSeconds?: number;
+
+  /**
    * Create the resource group. `false` uses an existing resource group of that name (looked up
    * with a data source); the deploying identity then needs rights on that group only.
    *
@@ -211,6 +221,7 @@ export const XSHIELD_MDE_INTEGRATION_DEFAULTS = {
   blobRetentionDays: 30,
   eventDeliveryMaxAttempts: 30,
   eventTimeToLiveMinutes: 1440,
+  rolePropagationWaitSeconds: 120,
   createResourceGroup: true,
 } as const satisfies Partial<XshieldMdeIntegrationProps>;
 
@@ -250,6 +261,7 @@ export function resolveIntegrationProps(props: XshieldMdeIntegrationProps): Reso
     blobRetentionDays: props.blobRetentionDays ?? d.blobRetentionDays,
     eventDeliveryMaxAttempts: props.eventDeliveryMaxAttempts ?? d.eventDeliveryMaxAttempts,
     eventTimeToLiveMinutes: props.eventTimeToLiveMinutes ?? d.eventTimeToLiveMinutes,
+    rolePropagationWaitSeconds: props.rolePropagationWaitSeconds ?? d.rolePropagationWaitSeconds,
     createResourceGroup: props.createResourceGroup ?? d.createResourceGroup,
     tags: props.tags ?? {},
     baselineExceptions: props.baselineExceptions ?? [],
@@ -311,6 +323,8 @@ export class XshieldMdeIntegration extends Construct {
   public readonly retentionPolicy: StorageManagementPolicy;
   /** The Event Grid system topic of the storage account, with a system-assigned identity. */
   public readonly systemTopic: EventgridSystemTopic;
+  /** Waits for Event Grid's role assignments to take effect before the subscription is created. */
+  public readonly rolePropagationWait: Sleep;
   /** Forwards blob-created events of the DeviceNetworkEvents container to the queue. */
   public readonly eventSubscription: EventgridSystemTopicEventSubscription;
   /** Xshield: Storage Blob Data Reader on the DeviceNetworkEvents container. */
@@ -526,6 +540,16 @@ export class XshieldMdeIntegration extends Construct {
       description: "Event Grid writes events it could not deliver to the dead-letter container.",
     });
 
+    // Event Grid checks, when the subscription is created, that its identity may write to the queue
+    // and the dead-letter container. A role assignment takes a while to take effect after it exists.
+    this.rolePropagationWait = new Sleep(this, "role-propagation-wait", {
+      createDuration: `${config.rolePropagationWaitSeconds}s`,
+      triggers: {
+        queue_sender: this.queueSenderAssignment.id,
+        dead_letter_writer: this.deadLetterWriterAssignment.id,
+      },
+    });
+
     this.eventSubscription = new EventgridSystemTopicEventSubscription(this, "event-subscription", {
       name: "xshield-network-events",
       systemTopic: this.systemTopic.name,
@@ -550,8 +574,7 @@ export class XshieldMdeIntegration extends Construct {
         maxDeliveryAttempts: config.eventDeliveryMaxAttempts,
         eventTimeToLive: config.eventTimeToLiveMinutes,
       },
-      // Event Grid checks that its identity may write when the subscription is created.
-      dependsOn: [this.queueSenderAssignment, this.deadLetterWriterAssignment],
+      dependsOn: [this.rolePropagationWait],
     });
 
     if (config.clientSecretKeyVaultId !== undefined) {
@@ -601,6 +624,7 @@ export class XshieldMdeIntegration extends Construct {
     this.baselineGuard.planRoleAssignment(assignment, {
       roleDefinitionName: options.role.name,
       scope: options.scope,
+      principalId: options.principalId,
     });
     return assignment;
   }

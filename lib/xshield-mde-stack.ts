@@ -4,7 +4,7 @@ import { AzureadProvider } from "@cdktf/provider-azuread/lib/provider";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { TimeProvider } from "@cdktf/provider-time/lib/provider";
 import { EXTRA_RESOURCE_PROVIDERS } from "./constants";
-import { throwIfInvalid, validateStackProps } from "./validation";
+import { throwIfInvalid, validateIntegrationProps, validateStackProps } from "./validation";
 import { XshieldMdeIntegration, XshieldMdeIntegrationProps } from "./xshield-mde-integration";
 
 /**
@@ -37,11 +37,18 @@ export interface AzurermStateBackend {
    */
   readonly key?: string;
   /**
-   * Authenticate to the state account with Entra ID instead of an account key.
+   * Authenticate to the state account with Entra ID instead of an account key. The identity that
+   * runs Terraform then needs Storage Blob Data Contributor on the state container.
    *
    * @default true
    */
   readonly useAzureadAuth?: boolean;
+  /**
+   * Subscription of the state storage account, when it is not the integration's.
+   *
+   * @default - the stack's `subscriptionId` (else `ARM_SUBSCRIPTION_ID`)
+   */
+  readonly subscriptionId?: string;
 }
 
 /** Where an environment keeps its Terraform state. */
@@ -142,11 +149,20 @@ export class XshieldMdeStack extends TerraformStack {
   public constructor(scope: Construct, id: string, props: XshieldMdeStackProps) {
     super(scope, id);
 
-    throwIfInvalid(`XshieldMdeStack "${id}"`, validateStackProps(props).errors);
+    // Stack and integration props are checked together, so one error lists every problem.
+    const stackReport = validateStackProps(props);
+    const integrationErrors =
+      props.integration !== undefined && props.integration !== null && typeof props.integration === "object"
+        ? validateIntegrationProps(props.integration).errors
+        : [];
+    throwIfInvalid(`XshieldMdeStack "${id}"`, [...stackReport.errors, ...integrationErrors]);
 
     new AzureadProvider(this, "azuread", { tenantId: props.tenantId });
     new AzurermProvider(this, "azurerm", {
-      features: [{}],
+      // Nothing here needs the storage data plane (containers and queues are created through
+      // ARM). With it on, every plan reads the account's queue properties over the data plane,
+      // which the storage firewall answers with 403 from any address not in allowedIpRanges.
+      features: [{ storage: [{ dataPlaneAvailable: false }] }],
       subscriptionId: props.subscriptionId,
       tenantId: props.tenantId,
       storageUseAzuread: true,
@@ -164,7 +180,7 @@ export class XshieldMdeStack extends TerraformStack {
         containerName: backend.containerName,
         key: backend.key ?? `xshield-mde/${id}.tfstate`,
         useAzureadAuth: backend.useAzureadAuth ?? true,
-        subscriptionId: props.subscriptionId,
+        subscriptionId: backend.subscriptionId ?? props.subscriptionId,
         tenantId: props.tenantId,
       });
     }
