@@ -1,5 +1,6 @@
 import { App, AppConfig } from "cdktf";
-import { XshieldMdeStack, XshieldMdeStackProps } from "./xshield-mde-stack";
+import { XshieldValidationError } from "./validation";
+import { XshieldMdeStack, XshieldMdeStackProps, stackProblems } from "./xshield-mde-stack";
 
 /** One environment: a name (the stack name, used by `cdktf deploy <name>`) and its stack props. */
 export interface EnvironmentConfig extends XshieldMdeStackProps {
@@ -9,7 +10,7 @@ export interface EnvironmentConfig extends XshieldMdeStackProps {
 
 /** Thrown when one or more environments cannot be built; names each failing environment. */
 export class EnvironmentError extends Error {
-  public constructor(public readonly failures: { environment: string; message: string }[]) {
+  public constructor(public readonly failures: readonly EnvironmentFailure[]) {
     super(
       `${failures.length} environment(s) failed:\n` +
         failures.map((f) => `environment "${f.environment}": ${f.message}`).join("\n"),
@@ -18,33 +19,71 @@ export class EnvironmentError extends Error {
   }
 }
 
+/** A problem with one environment, reported under its name. */
+export interface EnvironmentFailure {
+  readonly environment: string;
+  readonly message: string;
+}
+
+const ENVIRONMENT_NAME = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
+
+/** Environments whose name is malformed or taken by an earlier one. */
+function nameFailures(environments: readonly EnvironmentConfig[]): Map<number, EnvironmentFailure> {
+  const failures = new Map<number, EnvironmentFailure>();
+  const seen = new Set<string>();
+  environments.forEach(({ name }, index) => {
+    if (!ENVIRONMENT_NAME.test(name)) {
+      failures.set(index, {
+        environment: name,
+        message: `name ${JSON.stringify(name)}: must be 1–40 lowercase letters, digits and inner hyphens (it names the stack and its state file).`,
+      });
+    } else if (seen.has(name)) {
+      failures.set(index, { environment: name, message: "is defined twice; environment names must be unique." });
+    }
+    seen.add(name);
+  });
+  return failures;
+}
+
+/**
+ * Checks every environment without building anything: names, stack props and integration props.
+ * Returns the failures, each under its environment's name, in the same words {@link buildApp}
+ * would throw.
+ */
+export function checkEnvironments(environments: readonly EnvironmentConfig[]): EnvironmentFailure[] {
+  const byName = nameFailures(environments);
+  return environments.flatMap(({ name, ...props }, index) => {
+    const failure = byName.get(index);
+    if (failure !== undefined) {
+      return [failure];
+    }
+    const problems = stackProblems(props);
+    return problems.length > 0
+      ? [{ environment: name, message: new XshieldValidationError(`XshieldMdeStack "${name}"`, problems).message }]
+      : [];
+  });
+}
+
 /**
  * Builds an app with one {@link XshieldMdeStack} per environment. Every environment is tried;
  * all failures are reported together, each under its environment's name.
  */
 export function buildApp(environments: readonly EnvironmentConfig[], config?: AppConfig): App {
   const app = new App(config);
-  const failures: { environment: string; message: string }[] = [];
-  const seen = new Set<string>();
-  for (const { name, ...props } of environments) {
-    if (!/^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/.test(name)) {
-      failures.push({
-        environment: name,
-        message: `name ${JSON.stringify(name)}: must be 1–40 lowercase letters, digits and inner hyphens (it names the stack and its state file).`,
-      });
-      continue;
+  const byName = nameFailures(environments);
+  const failures: EnvironmentFailure[] = [];
+  environments.forEach(({ name, ...props }, index) => {
+    const failure = byName.get(index);
+    if (failure !== undefined) {
+      failures.push(failure);
+      return;
     }
-    if (seen.has(name)) {
-      failures.push({ environment: name, message: "is defined twice; environment names must be unique." });
-      continue;
-    }
-    seen.add(name);
     try {
       new XshieldMdeStack(app, name, props);
     } catch (error) {
       failures.push({ environment: name, message: error instanceof Error ? error.message : String(error) });
     }
-  }
+  });
   if (failures.length > 0) {
     throw new EnvironmentError(failures);
   }

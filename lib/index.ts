@@ -4,3 +4,4 @@ export * from "./baseline-guard";
 export * from "./xshield-mde-integration";
 export * from "./xshield-mde-stack";
 export * from "./app";
+export * from "./synth";

@@ -269,13 +269,13 @@ export function resolveIntegrationProps(props: XshieldMdeIntegrationProps): Reso
 }
 
 /** The ARM id of a blob container, built from its account's id (never a data-plane URL). */
-function containerScope(account: StorageAccount, container: StorageContainer): string {
-  return `${account.id}/blobServices/default/containers/${container.name}`;
+function containerScope(accountId: string, containerName: string): string {
+  return `${accountId}/blobServices/default/containers/${containerName}`;
 }
 
 /** The ARM id of a storage queue, built from its account's id (never a data-plane URL). */
-function queueScope(account: StorageAccount, queue: StorageQueue): string {
-  return `${account.id}/queueServices/default/queues/${queue.name}`;
+function queueScope(accountId: string, queueName: string): string {
+  return `${accountId}/queueServices/default/queues/${queueName}`;
 }
 
 /**
@@ -409,22 +409,24 @@ export class XshieldMdeIntegration extends Construct {
     this.secretRotation = new Rotating(this, "secret-rotation", {
       rotationMonths: config.clientSecretRotationMonths,
     });
+    const rotationId = this.secretRotation.id;
     this.secretExpiry = new Offset(this, "secret-expiry", {
       baseRfc3339: this.secretRotation.rfc3339,
       offsetMonths: config.clientSecretExpiryMonths,
-      triggers: { rotation: this.secretRotation.id },
+      triggers: { rotation: rotationId },
     });
     this.applicationPassword = new ApplicationPassword(this, "client-secret", {
       applicationId: this.application.id,
       displayName: "Xshield",
       endDate: this.secretExpiry.rfc3339,
-      rotateWhenChanged: { rotation: this.secretRotation.id },
+      rotateWhenChanged: { rotation: rotationId },
       lifecycle: { createBeforeDestroy: true },
     });
 
+    this.servicePrincipalObjectId = this.servicePrincipal.objectId;
     this.machineReadConsent = new AppRoleAssignment(this, "machine-read-consent", {
       appRoleId: machineReadAllRoleId,
-      principalObjectId: this.servicePrincipal.objectId,
+      principalObjectId: this.servicePrincipalObjectId,
       resourceObjectId: this.defenderApi.objectId,
     });
 
@@ -471,23 +473,26 @@ export class XshieldMdeIntegration extends Construct {
       tags,
     });
 
+    // Each read of a token attribute makes a new token; read each once.
+    const accountId = this.storageAccount.id;
+    this.storageAccountId = accountId;
     this.networkEventsContainer = new StorageContainer(this, "network-events-container", {
       name: NETWORK_EVENTS_CONTAINER_NAME,
-      storageAccountId: this.storageAccount.id,
+      storageAccountId: accountId,
       containerAccessType: "private",
     });
     this.deadLetterContainer = new StorageContainer(this, "dead-letter-container", {
       name: DEAD_LETTER_CONTAINER_NAME,
-      storageAccountId: this.storageAccount.id,
+      storageAccountId: accountId,
       containerAccessType: "private",
     });
     this.queue = new StorageQueue(this, "queue", {
       name: config.queueName,
-      storageAccountId: this.storageAccount.id,
+      storageAccountId: accountId,
     });
 
     this.retentionPolicy = new StorageManagementPolicy(this, "retention-policy", {
-      storageAccountId: this.storageAccount.id,
+      storageAccountId: accountId,
       rule: [
         {
           name: "delete-old-network-events",
@@ -503,16 +508,19 @@ export class XshieldMdeIntegration extends Construct {
       ],
     });
 
-    const xshieldPrincipal = this.servicePrincipal.objectId;
+    this.queueName = this.queue.name;
+    const deadLetterContainerName = this.deadLetterContainer.name;
+    const queueArmId = queueScope(accountId, this.queueName);
+    const xshieldPrincipal = this.servicePrincipalObjectId;
     this.blobReaderAssignment = this.assignRole("blob-reader", {
       role: ROLES.storageBlobDataReader,
-      scope: containerScope(this.storageAccount, this.networkEventsContainer),
+      scope: containerScope(accountId, this.networkEventsContainer.name),
       principalId: xshieldPrincipal,
       description: "Xshield reads DeviceNetworkEvents blobs exported by Defender's Streaming API.",
     });
     this.queueProcessorAssignment = this.assignRole("queue-processor", {
       role: ROLES.storageQueueDataMessageProcessor,
-      scope: queueScope(this.storageAccount, this.queue),
+      scope: queueArmId,
       principalId: xshieldPrincipal,
       description: "Xshield reads and removes blob-created notifications.",
     });
@@ -521,7 +529,7 @@ export class XshieldMdeIntegration extends Construct {
       name: `${config.storageAccountName}-events`,
       resourceGroupName: this.resourceGroupName,
       location: config.location,
-      sourceResourceId: this.storageAccount.id,
+      sourceResourceId: accountId,
       topicType: STORAGE_SYSTEM_TOPIC_TYPE,
       identity: { type: "SystemAssigned" },
       tags,
@@ -529,13 +537,13 @@ export class XshieldMdeIntegration extends Construct {
     const topicPrincipal = this.systemTopic.identity.principalId;
     this.queueSenderAssignment = this.assignRole("queue-sender", {
       role: ROLES.storageQueueDataMessageSender,
-      scope: queueScope(this.storageAccount, this.queue),
+      scope: queueArmId,
       principalId: topicPrincipal,
       description: "Event Grid delivers blob-created notifications through the storage firewall.",
     });
     this.deadLetterWriterAssignment = this.assignRole("dead-letter-writer", {
       role: ROLES.storageBlobDataContributor,
-      scope: containerScope(this.storageAccount, this.deadLetterContainer),
+      scope: containerScope(accountId, deadLetterContainerName),
       principalId: topicPrincipal,
       description: "Event Grid writes events it could not deliver to the dead-letter container.",
     });
@@ -562,13 +570,13 @@ export class XshieldMdeIntegration extends Construct {
       },
       deliveryIdentity: { type: "SystemAssigned" },
       storageQueueEndpoint: {
-        storageAccountId: this.storageAccount.id,
-        queueName: this.queue.name,
+        storageAccountId: accountId,
+        queueName: this.queueName,
       },
       deadLetterIdentity: { type: "SystemAssigned" },
       storageBlobDeadLetterDestination: {
-        storageAccountId: this.storageAccount.id,
-        storageBlobContainerName: this.deadLetterContainer.name,
+        storageAccountId: accountId,
+        storageBlobContainerName: deadLetterContainerName,
       },
       retryPolicy: {
         maxDeliveryAttempts: config.eventDeliveryMaxAttempts,
@@ -577,12 +585,14 @@ export class XshieldMdeIntegration extends Construct {
       dependsOn: [this.rolePropagationWait],
     });
 
+    this.clientSecret = this.applicationPassword.value;
+    this.clientSecretExpiresAt = this.applicationPassword.endDate;
     if (config.clientSecretKeyVaultId !== undefined) {
       this.keyVaultSecret = new KeyVaultSecret(this, "key-vault-secret", {
         name: config.clientSecretKeyVaultSecretName,
         keyVaultId: config.clientSecretKeyVaultId,
-        value: this.applicationPassword.value,
-        expirationDate: this.applicationPassword.endDate,
+        value: this.clientSecret,
+        expirationDate: this.clientSecretExpiresAt,
         contentType: "Xshield MDE integration client secret",
         tags,
       });
@@ -591,13 +601,8 @@ export class XshieldMdeIntegration extends Construct {
     // ---- Attributes ----
     this.clientId = this.application.clientId;
     this.tenantId = this.clientConfig.tenantId;
-    this.clientSecret = this.applicationPassword.value;
-    this.clientSecretExpiresAt = this.applicationPassword.endDate;
     this.clientSecretRotatesAt = this.secretRotation.rotationRfc3339;
-    this.servicePrincipalObjectId = this.servicePrincipal.objectId;
     this.storageAccountName = this.storageAccount.name;
-    this.storageAccountId = this.storageAccount.id;
-    this.queueName = this.queue.name;
   }
 
   /**

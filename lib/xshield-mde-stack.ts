@@ -137,6 +137,19 @@ const STACK_OUTPUTS: readonly OutputSpec[] = [
 ];
 
 /**
+ * Every problem with a stack's props: its own and its integration's, so that one error lists
+ * them all.
+ */
+export function stackProblems(props: XshieldMdeStackProps): string[] {
+  const integration: unknown = props.integration;
+  const integrationErrors =
+    integration !== undefined && integration !== null && typeof integration === "object"
+      ? validateIntegrationProps(props.integration).errors
+      : [];
+  return [...validateStackProps(props).errors, ...integrationErrors];
+}
+
+/**
  * One environment: the azuread, azurerm and time providers, a state backend, one
  * {@link XshieldMdeIntegration} and the outputs Xshield and Defender ask for.
  */
@@ -149,13 +162,7 @@ export class XshieldMdeStack extends TerraformStack {
   public constructor(scope: Construct, id: string, props: XshieldMdeStackProps) {
     super(scope, id);
 
-    // Stack and integration props are checked together, so one error lists every problem.
-    const stackReport = validateStackProps(props);
-    const integrationErrors =
-      props.integration !== undefined && props.integration !== null && typeof props.integration === "object"
-        ? validateIntegrationProps(props.integration).errors
-        : [];
-    throwIfInvalid(`XshieldMdeStack "${id}"`, [...stackReport.errors, ...integrationErrors]);
+    throwIfInvalid(`XshieldMdeStack "${id}"`, stackProblems(props));
 
     new AzureadProvider(this, "azuread", { tenantId: props.tenantId });
     new AzurermProvider(this, "azurerm", {

@@ -198,7 +198,7 @@ function prepareManyStacks(work: string, count: number): string {
   fs.writeFileSync(
     file,
     [
-      `const { buildApp } = require(${JSON.stringify(path.join(dist, "lib", "app.js"))});`,
+      `const { synthEnvironments } = require(${JSON.stringify(path.join(dist, "lib", "synth.js"))});`,
       `const { ENVIRONMENTS } = require(${JSON.stringify(path.join(dist, "environments.js"))});`,
       "const template = ENVIRONMENTS[0];",
       `const environments = Array.from({ length: ${count} }, (_, i) => {`,
@@ -214,7 +214,7 @@ function prepareManyStacks(work: string, count: number): string {
       "    },",
       "  };",
       "});",
-      "buildApp(environments).synth();",
+      "synthEnvironments(environments);",
       "",
     ].join("\n"),
   );
@@ -283,7 +283,7 @@ function run(options: Options, appCommand: string, work: string): void {
     {
       key: "many",
       label: `${options.stacks}-stack app`,
-      what: `buildApp() of the compiled lib with ${options.stacks} environments (copies of the first environment, storage accounts stbench000…), then synth()`,
+      what: `synthEnvironments() of the compiled lib, as main.ts calls it, with ${options.stacks} environments (copies of the first environment, storage accounts stbench000…)`,
       steps: (runDir) => {
         const outdir = path.join(runDir, "out");
         return {

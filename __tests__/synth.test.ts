@@ -1,0 +1,107 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { buildApp, EnvironmentConfig, EnvironmentError } from "../lib/app";
+import { SecureBaselineError } from "../lib/baseline-guard";
+import { describeSynthFailure, synthEnvironments } from "../lib/synth";
+import { XshieldValidationError } from "../lib/validation";
+import { VALID_PROPS } from "./support/synth";
+
+const ENVS: EnvironmentConfig[] = [
+  { name: "dev", integration: VALID_PROPS },
+  { name: "prod", integration: { ...VALID_PROPS, storageAccountName: "stprod", allowedIpRanges: [] } },
+];
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), "xshield-synth-"));
+}
+
+/** Every file under `dir`, as relative path -> content. */
+function filesOf(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else out.set(path.relative(dir, full), fs.readFileSync(full, "utf8"));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+describe("synthEnvironments", () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+  const dir = () => {
+    const d = tempDir();
+    dirs.push(d);
+    return d;
+  };
+
+  test("writes what buildApp(...).synth() writes; without token traces the manifest also holds no machine paths", () => {
+    const plain = dir();
+    buildApp(ENVS, { outdir: plain }).synth();
+    const fast = dir();
+    synthEnvironments(ENVS, { outdir: fast, onWarning: () => undefined });
+    const traced = dir();
+    synthEnvironments(ENVS, { outdir: traced, onWarning: () => undefined, tokenTraces: true });
+    // The manifest differs only in the call stacks of annotations, which only traces record.
+    const withoutTraces = (files: Map<string, string>) => {
+      const manifest = JSON.parse(files.get("manifest.json") ?? "{}") as { stacks: Record<string, { annotations: { stacktrace?: string[] }[] }> };
+      Object.values(manifest.stacks).forEach((stack) => stack.annotations.forEach((a) => delete a.stacktrace));
+      return new Map([...files, ["manifest.json", JSON.stringify(manifest)]]);
+    };
+    const expected = filesOf(plain);
+    expect([...expected.keys()].sort()).toEqual(["manifest.json", "stacks/dev/cdk.tf.json", "stacks/prod/cdk.tf.json"]);
+    expect(withoutTraces(filesOf(traced))).toEqual(withoutTraces(expected));
+    expect(withoutTraces(filesOf(fast))).toEqual(withoutTraces(expected));
+    expect(filesOf(fast).get("manifest.json")).not.toContain(process.cwd());
+  });
+
+  test("puts Error.stackTraceLimit back afterwards, also when synthesis fails", () => {
+    const before = Object.getOwnPropertyDescriptor(Error, "stackTraceLimit");
+    synthEnvironments(ENVS, { outdir: dir(), onWarning: () => undefined });
+    expect(Object.getOwnPropertyDescriptor(Error, "stackTraceLimit")).toEqual(before);
+    expect(() =>
+      synthEnvironments([{ name: "dev", integration: { ...VALID_PROPS, storageAccountName: "Bad" } }], { outdir: dir() }),
+    ).toThrow(EnvironmentError);
+    expect(Object.getOwnPropertyDescriptor(Error, "stackTraceLimit")).toEqual(before);
+    expect(new Error("after").stack).toMatch(/synth\.test\.ts/);
+  });
+
+  test("reports each warning once, under its environment", () => {
+    const warnings: string[] = [];
+    synthEnvironments(ENVS, { outdir: dir(), onWarning: (w) => warnings.push(w) });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^\[prod\] prod\/integration: .*allowedIpRanges/);
+  });
+
+  test("reports every failing environment in one error, and writes nothing", () => {
+    const out = dir();
+    const bad: EnvironmentConfig[] = [
+      { name: "dev", integration: { ...VALID_PROPS, queueName: "a--b" } },
+      { name: "prod", integration: { ...VALID_PROPS, location: "mars!" } },
+    ];
+    expect(() => synthEnvironments(bad, { outdir: out })).toThrow(/environment "dev": [\s\S]*queueName[\s\S]*environment "prod": [\s\S]*location/);
+    expect(fs.readdirSync(out)).toEqual([]);
+  });
+});
+
+describe("describeSynthFailure", () => {
+  test("gives only the message of the library's own errors", () => {
+    expect(describeSynthFailure(new EnvironmentError([{ environment: "dev", message: "bad" }]))).toBe(
+      '1 environment(s) failed:\nenvironment "dev": bad',
+    );
+    expect(describeSynthFailure(new XshieldValidationError("X", ["p"]))).not.toMatch(/\n\s+at /);
+    expect(describeSynthFailure(new SecureBaselineError("weakened"))).toBe("weakened");
+  });
+
+  test("keeps the stack trace of anything else, or says how to get it", () => {
+    expect(describeSynthFailure(new TypeError("boom"))).toMatch(/^TypeError: boom\n\s+at /);
+    const stackless = new TypeError("boom");
+    stackless.stack = undefined;
+    expect(describeSynthFailure(stackless)).toMatch(/XSHIELD_TOKEN_TRACES=1/);
+    expect(describeSynthFailure("plain")).toBe("plain");
+  });
+});

@@ -1,0 +1,92 @@
+import { App } from "cdktf";
+import { EnvironmentConfig, EnvironmentError, buildApp, checkEnvironments, collectWarnings } from "./app";
+import { SecureBaselineError } from "./baseline-guard";
+import { XshieldValidationError } from "./validation";
+
+/** Options of {@link synthEnvironments}. */
+export interface SynthEnvironmentsOptions {
+  /**
+   * Folder the app writes into (`stacks/<env>/cdk.tf.json` and `manifest.json`).
+   *
+   * @default - `CDKTF_OUTDIR` (set by the cdktf CLI), else "cdktf.out"
+   */
+  readonly outdir?: string;
+  /**
+   * Where warnings go (each `[<env>] <path>: <message>`).
+   *
+   * @default - stderr, unless the cdktf CLI runs the app (it prints them itself)
+   */
+  readonly onWarning?: (warning: string) => void;
+  /**
+   * Keep the call stack cdktf records for every token it creates, and stack traces of errors
+   * thrown during synthesis. cdktf shows a token's stack only when the token fails to resolve;
+   * recording them is about a third of the time and memory of a large synth. Turn it on (or set
+   * `XSHIELD_TOKEN_TRACES=1`) to debug such a token or an unexpected error.
+   *
+   * @default false
+   */
+  readonly tokenTraces?: boolean;
+}
+
+/**
+ * Runs `work` without the call stacks cdktf records for every token. cdktf raises
+ * `Error.stackTraceLimit` to capture each token's full stack; while `work` runs the limit reads
+ * as unset, which V8 takes as "capture nothing", and cdktf's writes to it are ignored. Errors
+ * thrown meanwhile carry no stack trace either; their messages are unchanged.
+ */
+function withoutTokenTraces<T>(work: () => T): T {
+  const descriptor = Object.getOwnPropertyDescriptor(Error, "stackTraceLimit");
+  Object.defineProperty(Error, "stackTraceLimit", { configurable: true, get: () => undefined, set: () => undefined });
+  try {
+    return work();
+  } finally {
+    if (descriptor !== undefined) {
+      Object.defineProperty(Error, "stackTraceLimit", descriptor);
+    } else {
+      delete (Error as { stackTraceLimit?: number }).stackTraceLimit;
+    }
+  }
+}
+
+/**
+ * Synthesizes one stack per environment into `outdir` — `buildApp(environments).synth()` — and
+ * reports the warnings, which the cdktf CLI prints itself but a plain `node` run would not.
+ * Every environment is checked before anything is written; all failures come in one
+ * `EnvironmentError`, each under its environment's name.
+ */
+export function synthEnvironments(environments: readonly EnvironmentConfig[], options: SynthEnvironmentsOptions = {}): App {
+  // Bad input is refused before anything is created on disk.
+  const failures = checkEnvironments(environments);
+  if (failures.length > 0) {
+    throw new EnvironmentError(failures);
+  }
+  const outdir = options.outdir ?? process.env.CDKTF_OUTDIR ?? "cdktf.out";
+  const synth = () => {
+    const app = buildApp(environments, { outdir });
+    app.synth();
+    return app;
+  };
+  const keepTraces = options.tokenTraces ?? process.env.XSHIELD_TOKEN_TRACES === "1";
+  const app = keepTraces ? synth() : withoutTokenTraces(synth);
+  const report =
+    options.onWarning ??
+    (process.env.CDKTF_OUTDIR === undefined ? (w: string) => process.stderr.write(`warning ${w}\n`) : undefined);
+  if (report !== undefined) {
+    collectWarnings(app).forEach(report);
+  }
+  return app;
+}
+
+/**
+ * What to print when synthesis fails: the message of the errors this library throws (they say
+ * what is wrong and where), the stack trace of anything else.
+ */
+export function describeSynthFailure(error: unknown): string {
+  if (error instanceof EnvironmentError || error instanceof XshieldValidationError || error instanceof SecureBaselineError) {
+    return error.message;
+  }
+  if (error instanceof Error) {
+    return error.stack ?? `${error.name}: ${error.message}\n(no stack trace: run with XSHIELD_TOKEN_TRACES=1 to keep it)`;
+  }
+  return String(error);
+}
