@@ -1,4 +1,6 @@
-import { Testing } from "cdktf";
+import * as fs from "fs";
+import * as path from "path";
+import { TerraformLocal, TerraformOutput, TerraformStack, Testing } from "cdktf";
 import { EnvironmentError, buildApp, collectWarnings } from "../lib/app";
 import { XshieldMdeStack, XshieldMdeStackProps } from "../lib/xshield-mde-stack";
 import { VALID_PROPS, synthStack } from "./support/synth";
@@ -172,5 +174,53 @@ describe("collectWarnings", () => {
     const clean = buildApp([{ name: "dev", integration: VALID_PROPS }], { outdir });
     clean.synth();
     expect(collectWarnings(clean)).toEqual([]);
+  });
+});
+
+describe("preparing for synthesis", () => {
+  let fullPasses: jest.SpyInstance;
+  beforeEach(() => {
+    fullPasses = jest.spyOn(TerraformStack.prototype, "prepareStack");
+  });
+  afterEach(() => fullPasses.mockRestore());
+
+  test("skips cdktf's cross-stack pass when the stack holds only what it built from literal props", () => {
+    const app = Testing.app();
+    new XshieldMdeStack(app, "dev", { integration: VALID_PROPS });
+    app.synth();
+    expect(fullPasses).not.toHaveBeenCalled();
+  });
+
+  test("a prop that refers to another stack gets the full pass, and the reference crosses stacks correctly", () => {
+    const app = Testing.app();
+    const shared = new TerraformStack(app, "shared");
+    const vaultId = new TerraformLocal(
+      shared,
+      "vault_id",
+      "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv",
+    ).asString;
+    const stack = new XshieldMdeStack(app, "dev", { integration: { ...VALID_PROPS, clientSecretKeyVaultId: vaultId } });
+    app.synth();
+    expect(fullPasses).toHaveBeenCalled();
+    const json = JSON.parse(fs.readFileSync(path.join(app.outdir, "stacks", "dev", "cdk.tf.json"), "utf8"));
+    const keyVaultId = Object.values(json.resource.azurerm_key_vault_secret as Record<string, { key_vault_id: string }>)[0].key_vault_id;
+    expect(keyVaultId).toMatch(/^\$\{data\.terraform_remote_state\./);
+    expect(stack.integration.keyVaultSecret).toBeDefined();
+  });
+
+  test("a construct added to the stack afterwards gets the full pass", () => {
+    const app = Testing.app();
+    const stack = new XshieldMdeStack(app, "dev", { integration: VALID_PROPS });
+    new TerraformOutput(stack, "extra", { value: "x" });
+    app.synth();
+    expect(fullPasses).toHaveBeenCalled();
+  });
+
+  test("an escape-hatch override gets the full pass", () => {
+    const app = Testing.app();
+    const stack = new XshieldMdeStack(app, "dev", { integration: VALID_PROPS });
+    stack.integration.storageAccount.addOverride("tags.owner", "platform");
+    app.synth();
+    expect(fullPasses).toHaveBeenCalled();
   });
 });

@@ -1,4 +1,5 @@
-import { AzurermBackend, LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
+import { AzurermBackend, LocalBackend, TerraformElement, TerraformOutput, TerraformStack, Token } from "cdktf";
+import { IConstruct } from "constructs";
 import { Construct } from "constructs";
 import { AzureadProvider } from "@cdktf/provider-azuread/lib/provider";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
@@ -136,6 +137,20 @@ const STACK_OUTPUTS: readonly OutputSpec[] = [
   },
 ];
 
+/** Whether a value, or anything inside it, is an unresolved token. */
+function containsToken(value: unknown): boolean {
+  if (Token.isUnresolved(value)) {
+    return true;
+  }
+  if (Array.isArray(value)) {
+    return value.some(containsToken);
+  }
+  if (value !== null && typeof value === "object") {
+    return Object.entries(value).some(([key, v]) => Token.isUnresolved(key) || containsToken(v));
+  }
+  return false;
+}
+
 /**
  * Every problem with a stack's props: its own and its integration's, so that one error lists
  * them all.
@@ -158,6 +173,10 @@ export class XshieldMdeStack extends TerraformStack {
   public readonly integration: XshieldMdeIntegration;
   /** The outputs, by their Terraform names. */
   public readonly outputs: { readonly [name: string]: TerraformOutput };
+  /** Every construct the constructor made; see {@link prepareStack}. */
+  private readonly built: ReadonlySet<IConstruct>;
+  /** Whether any prop is a token (it may refer to another stack). */
+  private readonly propsHaveTokens: boolean;
 
   public constructor(scope: Construct, id: string, props: XshieldMdeStackProps) {
     super(scope, id);
@@ -204,5 +223,32 @@ export class XshieldMdeStack extends TerraformStack {
       });
     }
     this.outputs = outputs;
+    this.built = new Set(this.node.findAll());
+    this.propsHaveTokens = containsToken(props);
+  }
+
+  /**
+   * cdktf prepares a stack by resolving every element once more, only to find references to
+   * other stacks; that pass is a quarter of a large synthesis. It cannot find any here when
+   * everything in the stack was made by this constructor from props without tokens, and nothing
+   * was overridden since: then only the backend check runs. Anything else gets cdktf's full pass.
+   */
+  public prepareStack(): void {
+    if (this.mayReferToOtherStacks()) {
+      super.prepareStack();
+    } else {
+      this.ensureBackendExists();
+    }
+  }
+
+  private mayReferToOtherStacks(): boolean {
+    if (this.propsHaveTokens) {
+      return true;
+    }
+    const now = this.node.findAll();
+    if (now.length !== this.built.size || now.some((c) => !this.built.has(c))) {
+      return true;
+    }
+    return now.some((c) => TerraformElement.isTerraformElement(c) && c.toMetadata()?.overrides !== undefined);
   }
 }
