@@ -15,6 +15,17 @@ const OUTPUTS = [
   "client_secret_expires_at",
 ];
 
+/** The JSON paths of every string in `json` that contains `needle`. */
+function placesOf(json: unknown, needle: string): string[] {
+  const places: string[] = [];
+  const walk = (node: unknown, at: string) => {
+    if (typeof node === "string" && node.includes(needle)) places.push(at);
+    else if (node && typeof node === "object") for (const [k, v] of Object.entries(node)) walk(v, `${at}.${k}`);
+  };
+  walk(json, "");
+  return places;
+}
+
 describe("XshieldMdeStack", () => {
   test("works with only `integration` given", () => {
     const app = Testing.app();
@@ -120,18 +131,17 @@ describe("XshieldMdeStack", () => {
     expect(build).toThrow(/integration undefined: is required/);
   });
 
+  test("with a Key Vault copy, the secret appears only as references: the sensitive output and the vault secret", () => {
+    const vault = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-x";
+    const s = synthStack({ integration: { ...VALID_PROPS, clientSecretKeyVaultId: vault } });
+    expect(placesOf(s.json, s.ref("azuread_application_password", "value").slice(2, -1)).sort()).toEqual(
+      [".output.client_secret.value", `.resource.azurerm_key_vault_secret.${s.one("azurerm_key_vault_secret").name}.value`].sort(),
+    );
+  });
+
   test("the secret appears only as a reference, in the sensitive output and nowhere else", () => {
     const s = synthStack();
-    const passwordValue = s.ref("azuread_application_password", "value");
-    const places: string[] = [];
-    const walk = (node: unknown, path: string) => {
-      if (typeof node === "string" && node.includes(passwordValue.slice(2, -1))) places.push(path);
-      else if (node && typeof node === "object") {
-        for (const [k, v] of Object.entries(node)) walk(v, `${path}.${k}`);
-      }
-    };
-    walk(s.json, "");
-    expect(places).toEqual([".output.client_secret.value"]);
+    expect(placesOf(s.json, s.ref("azuread_application_password", "value").slice(2, -1))).toEqual([".output.client_secret.value"]);
   });
 });
 
