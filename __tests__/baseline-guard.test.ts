@@ -1,4 +1,5 @@
-import { Testing, TerraformStack } from "cdktf";
+import { Aspects, Testing, TerraformStack, TerraformVariable } from "cdktf";
+import { StorageAccount } from "@cdktf/provider-azurerm/lib/storage-account";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { BASELINE_RULES, BaselineRule } from "../lib/baseline-guard";
 import { XshieldMdeIntegration, XshieldMdeIntegrationProps } from "../lib/xshield-mde-integration";
@@ -133,10 +134,49 @@ describe("secure-baseline guard", () => {
     );
   });
 
-  test("an application asking for more than Machine.Read.All fails", () => {
+  test("an application asking for more, or for something else, than Machine.Read.All on the Defender API fails", () => {
+    const graph = "00000003-0000-0000-c000-000000000000";
     const extra = (i: XshieldMdeIntegration) =>
       i.application.addOverride("required_resource_access.0.resource_access.1", { id: "x", type: "Role" });
-    expect(synthWith(extra)).toThrow(/\[SingleTenantApplication\].*2 permission/);
+    expect(synthWith(extra)).toThrow(/\[SingleTenantApplication\].*required_resource_access/);
+    const otherApi = (i: XshieldMdeIntegration) =>
+      i.application.putRequiredResourceAccess([{ resourceAppId: graph, resourceAccess: [{ id: "df021288-bdef-4463-88db-98f22de89214", type: "Role" }] }]);
+    expect(synthWith(otherApi)).toThrow(new RegExp(`required_resource_access is .*${graph}`));
+    const delegated = (i: XshieldMdeIntegration) => i.application.addOverride("required_resource_access.0.resource_access.0.type", "Scope");
+    expect(synthWith(delegated)).toThrow(/\[SingleTenantApplication\]/);
+  });
+
+  test("the admin consent must grant Machine.Read.All on the Defender API to the integration's own service principal", () => {
+    const consent = (key: string, value: string): Tweak => (i) => i.machineReadConsent.addOverride(key, value);
+    expect(synthWith(consent("app_role_id", "00000000-0000-0000-0000-0000000000aa"))).toThrow(/azuread_app_role_assignment.*app_role_id/);
+    expect(synthWith(consent("resource_object_id", "00000000-0000-0000-0000-0000000000bb"))).toThrow(/resource_object_id/);
+    expect(synthWith(consent("principal_object_id", "00000000-0000-0000-0000-0000000000cc"))).toThrow(/principal_object_id/);
+  });
+
+  test("a weakening made by another aspect, after the guard visited the integration, is caught", () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, "test");
+    new XshieldMdeIntegration(stack, "integration", VALID_PROPS);
+    Aspects.of(stack).add({
+      visit: (node) => {
+        if (node instanceof StorageAccount) node.addOverride("min_tls_version", "TLS1_0");
+      },
+    });
+    expect(() => Testing.synth(stack)).toThrow(/\[MinimumTls12\]/);
+  });
+
+  test("a weakening through a property setter is caught", () => {
+    expect(synthWith((i) => (i.storageAccount.sharedAccessKeyEnabled = true))).toThrow(/\[SharedKeyDisabled\]/);
+  });
+
+  test("allowed ranges given as tokens pass; an ip_rules expression that is not the planned list fails", () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, "test");
+    const range = new TerraformVariable(stack, "xshield_range", { type: "string" }).stringValue;
+    new XshieldMdeIntegration(stack, "integration", { ...VALID_PROPS, allowedIpRanges: ["20.50.60.0/28", range] });
+    expect(() => Testing.synth(stack)).not.toThrow();
+    expect(synthWith(sa("network_rules.ip_rules", "${var.anything}"))).toThrow(/ip_rules lets through "\$\{var\.anything\}"/);
+    expect(synthWith(sa("network_rules.private_link_access", [{ endpoint_resource_id: "/subscriptions/x" }]))).toThrow(/private_link_access/);
   });
 
   test("all violations are reported together", () => {

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { TerraformLocal, TerraformOutput, TerraformStack, Testing } from "cdktf";
 import { EnvironmentError, buildApp, collectWarnings } from "../lib/app";
-import { XshieldMdeStack, XshieldMdeStackProps } from "../lib/xshield-mde-stack";
+import { SKIP_CROSS_STACK_PREPARATION, XshieldMdeStack, XshieldMdeStackProps } from "../lib/xshield-mde-stack";
 import { VALID_PROPS, synthStack } from "./support/synth";
 
 const OUTPUTS = [
@@ -193,44 +193,58 @@ describe("preparing for synthesis", () => {
     fullPasses = jest.spyOn(TerraformStack.prototype, "prepareStack");
   });
   afterEach(() => fullPasses.mockRestore());
+  const optedIn = () => Testing.app({ context: { [SKIP_CROSS_STACK_PREPARATION]: true } });
+  const devJson = (app: { outdir: string }) =>
+    JSON.parse(fs.readFileSync(path.join(app.outdir, "stacks", "dev", "cdk.tf.json"), "utf8"));
 
-  test("skips cdktf's cross-stack pass when the stack holds only what it built from literal props", () => {
-    const app = Testing.app();
+  test("skips cdktf's cross-stack pass only when synthEnvironments asks and the stack holds only what it built from literal props", () => {
+    const app = optedIn();
     new XshieldMdeStack(app, "dev", { integration: VALID_PROPS });
     app.synth();
     expect(fullPasses).not.toHaveBeenCalled();
   });
 
-  test("a prop that refers to another stack gets the full pass, and the reference crosses stacks correctly", () => {
+  test("a stack built by anyone else always gets the full pass", () => {
     const app = Testing.app();
+    new XshieldMdeStack(app, "dev", { integration: VALID_PROPS });
+    app.synth();
+    expect(fullPasses).toHaveBeenCalled();
+  });
+
+  test("without the opt-in, a resource changed in place to refer to another stack gets a correct cross-stack reference", () => {
+    const app = Testing.app();
+    const shared = new TerraformStack(app, "shared");
+    const owner = new TerraformLocal(shared, "owner", "platform").asString;
+    const stack = new XshieldMdeStack(app, "dev", { integration: VALID_PROPS });
+    stack.integration.storageAccount.tags = { owner };
+    app.synth();
+    const tags = Object.values(devJson(app).resource.azurerm_storage_account as Record<string, { tags: { owner: string } }>)[0].tags;
+    expect(tags.owner).toMatch(/^\$\{data\.terraform_remote_state\./);
+  });
+
+  test("a prop that refers to another stack gets the full pass, and the reference crosses stacks correctly", () => {
+    const app = optedIn();
     const shared = new TerraformStack(app, "shared");
     const vaultId = new TerraformLocal(
       shared,
       "vault_id",
       "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv",
     ).asString;
-    const stack = new XshieldMdeStack(app, "dev", { integration: { ...VALID_PROPS, clientSecretKeyVaultId: vaultId } });
+    new XshieldMdeStack(app, "dev", { integration: { ...VALID_PROPS, clientSecretKeyVaultId: vaultId } });
     app.synth();
     expect(fullPasses).toHaveBeenCalled();
-    const json = JSON.parse(fs.readFileSync(path.join(app.outdir, "stacks", "dev", "cdk.tf.json"), "utf8"));
-    const keyVaultId = Object.values(json.resource.azurerm_key_vault_secret as Record<string, { key_vault_id: string }>)[0].key_vault_id;
-    expect(keyVaultId).toMatch(/^\$\{data\.terraform_remote_state\./);
-    expect(stack.integration.keyVaultSecret).toBeDefined();
+    const secret = Object.values(devJson(app).resource.azurerm_key_vault_secret as Record<string, { key_vault_id: string }>)[0];
+    expect(secret.key_vault_id).toMatch(/^\$\{data\.terraform_remote_state\./);
   });
 
-  test("a construct added to the stack afterwards gets the full pass", () => {
-    const app = Testing.app();
-    const stack = new XshieldMdeStack(app, "dev", { integration: VALID_PROPS });
-    new TerraformOutput(stack, "extra", { value: "x" });
-    app.synth();
-    expect(fullPasses).toHaveBeenCalled();
-  });
-
-  test("an escape-hatch override gets the full pass", () => {
-    const app = Testing.app();
-    const stack = new XshieldMdeStack(app, "dev", { integration: VALID_PROPS });
-    stack.integration.storageAccount.addOverride("tags.owner", "platform");
-    app.synth();
-    expect(fullPasses).toHaveBeenCalled();
+  test("even with the opt-in, a construct added afterwards or an override gets the full pass", () => {
+    const added = optedIn();
+    new TerraformOutput(new XshieldMdeStack(added, "dev", { integration: VALID_PROPS }), "extra", { value: "x" });
+    added.synth();
+    expect(fullPasses).toHaveBeenCalledTimes(1);
+    const overridden = optedIn();
+    new XshieldMdeStack(overridden, "dev", { integration: VALID_PROPS }).integration.storageAccount.addOverride("tags.owner", "platform");
+    overridden.synth();
+    expect(fullPasses).toHaveBeenCalledTimes(2);
   });
 });

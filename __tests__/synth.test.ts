@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { TerraformStack } from "cdktf";
 import { buildApp, EnvironmentConfig, EnvironmentError } from "../lib/app";
 import { SecureBaselineError } from "../lib/baseline-guard";
 import { describeSynthFailure, synthEnvironments } from "../lib/synth";
@@ -59,13 +60,31 @@ describe("synthEnvironments", () => {
     expect(filesOf(fast).get("manifest.json")).not.toContain(process.cwd());
   });
 
-  test("puts Error.stackTraceLimit back afterwards, also when synthesis fails", () => {
+  test("puts Error.stackTraceLimit back afterwards, so stacks are captured again, also when synthesis fails", () => {
     const before = Object.getOwnPropertyDescriptor(Error, "stackTraceLimit");
-    synthEnvironments(ENVS, { outdir: dir(), onWarning: () => undefined });
+    let seenDuringSynthesis: unknown = "not called";
+    synthEnvironments(ENVS, {
+      outdir: dir(),
+      onWarning: () => {
+        const probe: { stack?: string } = {};
+        Error.captureStackTrace(probe);
+        seenDuringSynthesis = probe.stack;
+      },
+    });
+    // Warnings are reported after synthesis: stacks are captured again by then.
+    expect(typeof seenDuringSynthesis).toBe("string");
     expect(Object.getOwnPropertyDescriptor(Error, "stackTraceLimit")).toEqual(before);
-    expect(() =>
-      synthEnvironments([{ name: "dev", integration: { ...VALID_PROPS, storageAccountName: "Bad" } }], { outdir: dir() }),
-    ).toThrow(EnvironmentError);
+
+    // An outdir that is a file makes the write fail inside synthesis.
+    const file = path.join(dir(), "not-a-folder");
+    fs.writeFileSync(file, "");
+    let thrown: unknown;
+    try {
+      synthEnvironments(ENVS, { outdir: file, onWarning: () => undefined });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(String((thrown as { message?: string }).message)).toMatch(/ENOTDIR|EEXIST|not a directory/);
     expect(Object.getOwnPropertyDescriptor(Error, "stackTraceLimit")).toEqual(before);
     expect(new Error("after").stack).toMatch(/synth\.test\.ts/);
   });
@@ -103,5 +122,19 @@ describe("describeSynthFailure", () => {
     stackless.stack = undefined;
     expect(describeSynthFailure(stackless)).toMatch(/XSHIELD_TOKEN_TRACES=1/);
     expect(describeSynthFailure("plain")).toBe("plain");
+  });
+});
+
+describe("synthEnvironments and cdktf's cross-stack pass", () => {
+  test("its stacks skip the pass, which has nothing to find in them", () => {
+    const fullPasses = jest.spyOn(TerraformStack.prototype, "prepareStack");
+    try {
+      const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "xshield-synth-"));
+      synthEnvironments(ENVS, { outdir, onWarning: () => undefined });
+      fs.rmSync(outdir, { recursive: true, force: true });
+      expect(fullPasses).not.toHaveBeenCalled();
+    } finally {
+      fullPasses.mockRestore();
+    }
   });
 });

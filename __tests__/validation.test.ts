@@ -505,3 +505,11 @@ describe("in the construct", () => {
     expect((thrown as XshieldValidationError).problems).toHaveLength(2);
   });
 });
+
+describe("broad allowed ranges", () => {
+  it("warn above 256 addresses, naming the count; /24 and narrower stay quiet", () => {
+    const report = validateIntegrationProps({ ...VALID, allowedIpRanges: ["20.0.0.0/8", "20.50.60.0/24", "20.50.61.7"] });
+    expect(report.errors).toEqual([]);
+    expect(report.warnings).toEqual([expect.stringMatching(/^allowedIpRanges\[0\] "20\.0\.0\.0\/8": lets 16,777,216 addresses through/)]);
+  });
+});

@@ -1,6 +1,6 @@
 import { Annotations, DefaultTokenResolver, IAspect, StringConcat, TerraformResource, Tokenization } from "cdktf";
 import { IConstruct } from "constructs";
-import { BLOB_CREATED_EVENT_TYPE, NETWORK_EVENTS_CONTAINER_NAME } from "./constants";
+import { BLOB_CREATED_EVENT_TYPE, DEFENDER_API_CLIENT_ID, MACHINE_READ_ALL, NETWORK_EVENTS_CONTAINER_NAME } from "./constants";
 import type { XshieldMdeIntegration } from "./xshield-mde-integration";
 
 /** The rules of the secure baseline the guard enforces on the synthesized configuration. */
@@ -21,7 +21,7 @@ export const BASELINE_RULES = {
   EventDeliveryScoped:
     "only new DeviceNetworkEvents blobs are forwarded, only to the integration's queue, with the topic's managed identity; the containers and the queue stay in the integration's storage account",
   SingleTenantApplication:
-    "the Entra application is single-tenant and asks for Machine.Read.All on the Defender API only",
+    "the Entra application is single-tenant, asks for Machine.Read.All on the Defender API only, and only that role is granted, to its own service principal",
 } as const;
 
 /** Thrown at synthesis when the secure baseline is broken without a reasoned exception. */
@@ -97,11 +97,14 @@ function asBlock(value: unknown): Json {
 }
 
 /**
- * Fails synthesis when the synthesized storage account, role assignments or application of an
- * {@link XshieldMdeIntegration} no longer meet the secure baseline — including when they were
- * weakened through `addOverride` — unless the rule has a reasoned {@link BaselineException}.
+ * Fails synthesis when the synthesized storage account, role assignments, event subscription,
+ * application or admin consent of an {@link XshieldMdeIntegration} no longer meet the secure
+ * baseline — including when they were weakened through `addOverride`, property setters or other
+ * aspects — unless the rule has a reasoned {@link BaselineException}.
  *
- * The construct adds it to its own scope, so it applies in any stack that uses the construct.
+ * The construct adds it to its own scope, so it applies in any stack that uses the construct. It
+ * inspects the integration's own resources; resources created elsewhere (another role assignment
+ * on the account, an `azurerm_storage_account_network_rules`) are outside its reach.
  */
 export class SecureBaselineGuard implements IAspect {
   private readonly plannedRoles = new Map<TerraformResource, PlannedRoleAssignment>();
@@ -117,8 +120,20 @@ export class SecureBaselineGuard implements IAspect {
     this.plannedRoles.set(resource, planned);
   }
 
+  /** The integration's last node in cdktf's visiting order, fixed on the first visit. */
+  private lastNode?: IConstruct;
+
+  /**
+   * Checks once, when cdktf visits the integration's last node: by then every aspect of the app
+   * has visited every resource of the integration, so changes other aspects make (an
+   * organisation-wide override aspect, say) are checked too.
+   */
   public visit(node: IConstruct): void {
-    if (node !== this.integration) {
+    if (node === this.integration) {
+      const all = this.integration.node.findAll();
+      this.lastNode = all[all.length - 1];
+    }
+    if (node !== this.lastNode) {
       return;
     }
     const violations = this.check();
@@ -186,18 +201,24 @@ export class SecureBaselineGuard implements IAspect {
     if (mode === "Disabled" && sa.public_network_access_enabled !== false) {
       firewall(`public_network_access_enabled is ${show(sa.public_network_access_enabled)} although publicNetworkAccess is "Disabled".`);
     }
-    const bypass = Array.isArray(rules.bypass) ? rules.bypass : [];
-    if (bypass.some((b) => b !== "AzureServices")) {
+    if (rules.bypass !== undefined && (!Array.isArray(rules.bypass) || rules.bypass.some((b) => b !== "AzureServices"))) {
       firewall(`network_rules.bypass is ${show(rules.bypass)}; only "AzureServices" is planned.`);
     }
-    const ipRules = Array.isArray(rules.ip_rules) ? rules.ip_rules : [];
-    const extra = ipRules.filter((ip) => !this.access.allowedIpRanges.includes(ip as string));
-    if (extra.length > 0) {
-      firewall(`network_rules.ip_rules lets through ${show(extra)}, which is not in allowedIpRanges.`);
+    // Compared resolved on both sides, so allowed ranges given as tokens (variables) match.
+    const planned = resolve(this.integration, mode === "SelectedNetworks" ? this.access.allowedIpRanges : []);
+    if (rules.ip_rules !== undefined && JSON.stringify(rules.ip_rules) !== JSON.stringify(planned)) {
+      const extra = Array.isArray(rules.ip_rules) && Array.isArray(planned)
+        ? rules.ip_rules.filter((ip) => !planned.includes(ip))
+        : rules.ip_rules;
+      if (!Array.isArray(extra) || extra.length > 0) {
+        firewall(`network_rules.ip_rules lets through ${show(extra)}, which is not in allowedIpRanges.`);
+      }
     }
-    const subnets = rules.virtual_network_subnet_ids;
-    if (Array.isArray(subnets) && subnets.length > 0) {
-      firewall(`network_rules.virtual_network_subnet_ids lets through ${show(subnets)}, which is not planned.`);
+    for (const key of ["virtual_network_subnet_ids", "private_link_access"]) {
+      const value = rules[key];
+      if (value !== undefined && !(Array.isArray(value) && value.length === 0)) {
+        firewall(`network_rules.${key} lets through ${show(value)}, which is not planned.`);
+      }
     }
 
     out.push(...this.checkRoleAssignments());
@@ -320,21 +341,34 @@ export class SecureBaselineGuard implements IAspect {
 
   private checkApplication(): { rule: BaselineRule; message: string }[] {
     const out: { rule: BaselineRule; message: string }[] = [];
-    const app = synthesizedAttributes(this.integration.application, ["sign_in_audience", "required_resource_access"]);
-    const where = `azuread_application (${this.integration.application.node.path})`;
+    const i = this.integration;
+    const fail = (where: string, message: string) => out.push({ rule: "SingleTenantApplication", message: `${where}: ${message}` });
+    const app = synthesizedAttributes(i.application, ["sign_in_audience", "required_resource_access"]);
+    const where = `azuread_application (${i.application.node.path})`;
     if (app.sign_in_audience !== "AzureADMyOrg") {
-      out.push({
-        rule: "SingleTenantApplication",
-        message: `${where}: sign_in_audience is ${show(app.sign_in_audience)}; the baseline requires "AzureADMyOrg".`,
-      });
+      fail(where, `sign_in_audience is ${show(app.sign_in_audience)}; the baseline requires "AzureADMyOrg".`);
     }
-    const access = Array.isArray(app.required_resource_access) ? (app.required_resource_access as Json[]) : [];
-    const permissions = access.flatMap((r) => (Array.isArray(r.resource_access) ? (r.resource_access as Json[]) : []));
-    if (access.length !== 1 || permissions.length !== 1) {
-      out.push({
-        rule: "SingleTenantApplication",
-        message: `${where}: required_resource_access asks for ${permissions.length} permission(s) on ${access.length} API(s); planned Machine.Read.All on the Defender API only.`,
-      });
+    const machineReadAll = resolve(i, i.defenderApi.appRoleIds.lookup(MACHINE_READ_ALL));
+    const planned = [{ resource_app_id: DEFENDER_API_CLIENT_ID, resource_access: [{ id: machineReadAll, type: "Role" }] }];
+    if (JSON.stringify(app.required_resource_access) !== JSON.stringify(planned)) {
+      fail(
+        where,
+        `required_resource_access is ${show(app.required_resource_access)}; planned Machine.Read.All (type "Role") on the Defender API (${DEFENDER_API_CLIENT_ID}) only.`,
+      );
+    }
+    const consent = synthesizedAttributes(i.machineReadConsent, ["app_role_id", "principal_object_id", "resource_object_id"]);
+    const plannedConsent = {
+      app_role_id: machineReadAll,
+      principal_object_id: resolve(i, i.servicePrincipalObjectId),
+      resource_object_id: resolve(i, i.defenderApi.objectId),
+    };
+    for (const [key, value] of Object.entries(plannedConsent)) {
+      if (consent[key] !== value) {
+        fail(
+          `azuread_app_role_assignment (${i.machineReadConsent.node.path})`,
+          `${key} is ${show(consent[key])}; planned ${show(value)} (Machine.Read.All on the Defender API, to the integration's service principal).`,
+        );
+      }
     }
     return out;
   }

@@ -2,6 +2,7 @@ import { App } from "cdktf";
 import { EnvironmentConfig, EnvironmentError, buildApp, checkEnvironments, collectWarnings } from "./app";
 import { SecureBaselineError } from "./baseline-guard";
 import { XshieldValidationError } from "./validation";
+import { SKIP_CROSS_STACK_PREPARATION } from "./xshield-mde-stack";
 
 /** Options of {@link synthEnvironments}. */
 export interface SynthEnvironmentsOptions {
@@ -30,9 +31,11 @@ export interface SynthEnvironmentsOptions {
 
 /**
  * Runs `work` without the call stacks cdktf records for every token. cdktf raises
- * `Error.stackTraceLimit` to capture each token's full stack; while `work` runs the limit reads
- * as unset, which V8 takes as "capture nothing", and cdktf's writes to it are ignored. Errors
- * thrown meanwhile carry no stack trace either; their messages are unchanged.
+ * `Error.stackTraceLimit` to capture each token's full stack. While `work` runs, the property is
+ * an accessor that ignores writes; V8 reads the limit only from a data property, so it captures
+ * no stack at all (V8 behaviour, checked by a test). Errors thrown meanwhile, fs errors included,
+ * have `stack === undefined`; their messages are unchanged. The property is restored afterwards,
+ * also when `work` throws.
  */
 function withoutTokenTraces<T>(work: () => T): T {
   const descriptor = Object.getOwnPropertyDescriptor(Error, "stackTraceLimit");
@@ -62,7 +65,9 @@ export function synthEnvironments(environments: readonly EnvironmentConfig[], op
   }
   const outdir = options.outdir ?? process.env.CDKTF_OUTDIR ?? "cdktf.out";
   const synth = () => {
-    const app = buildApp(environments, { outdir });
+    // Nothing runs between building and synthesizing, so the stacks may skip cdktf's search for
+    // references to other stacks when they cannot hold any.
+    const app = buildApp(environments, { outdir, context: { [SKIP_CROSS_STACK_PREPARATION]: true } });
     app.synth();
     return app;
   };

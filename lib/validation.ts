@@ -267,6 +267,23 @@ function checkSecretMonths(props: XshieldMdeIntegrationProps, c: Collector): voi
   }
 }
 
+/** The shortest prefix let through without a warning: 256 addresses. */
+const BROADEST_QUIET_PREFIX = 24;
+
+/** A warning for a valid range wider than /24: legal, but it opens the firewall to many addresses. */
+function broadRangeWarning(range: string, prop: string): string | undefined {
+  const slash = range.indexOf("/");
+  const prefix = slash === -1 ? 32 : Number(range.slice(slash + 1));
+  if (prefix >= BROADEST_QUIET_PREFIX) {
+    return undefined;
+  }
+  const addresses = 2 ** (32 - prefix);
+  return (
+    `${prop} ${show(range)}: lets ${addresses.toLocaleString("en-US")} addresses through the storage firewall; ` +
+    "Xshield's egress addresses are usually a few single addresses or a small range, so check the prefix."
+  );
+}
+
 /** allowedIpRanges entries, and how they fit publicNetworkAccess. */
 function checkNetworkAccess(props: XshieldMdeIntegrationProps, c: Collector): void {
   const access = props.publicNetworkAccess ?? XSHIELD_MDE_INTEGRATION_DEFAULTS.publicNetworkAccess;
@@ -276,7 +293,11 @@ function checkNetworkAccess(props: XshieldMdeIntegrationProps, c: Collector): vo
   const firstIndex = new Map<string, number>();
   ranges.forEach((range, i) => {
     const prop = `allowedIpRanges[${i}]`;
-    c.error(ipRangeProblem(range, prop));
+    const problem = ipRangeProblem(range, prop);
+    c.error(problem);
+    if (problem === undefined && typeof range === "string" && !isToken(range)) {
+      c.warn(broadRangeWarning(range, prop));
+    }
     if (typeof range === "string" && !isToken(range)) {
       const first = firstIndex.get(range);
       if (first !== undefined) {

@@ -79,6 +79,13 @@ export interface XshieldMdeStackProps {
   readonly backend?: StateBackend;
 }
 
+/**
+ * App context key by which `synthEnvironments` lets its stacks skip cdktf's cross-stack
+ * preparing pass (see {@link XshieldMdeStack.prepareStack}). Set it only when no code runs
+ * between building the stacks and synthesizing them.
+ */
+export const SKIP_CROSS_STACK_PREPARATION = "xshield-mde-cdktf:skipCrossStackPreparation";
+
 /** The output names, as the Xshield console and Defender portal ask for the values. */
 export const OUTPUT_NAMES = {
   clientId: "client_id",
@@ -229,15 +236,17 @@ export class XshieldMdeStack extends TerraformStack {
 
   /**
    * cdktf prepares a stack by resolving every element once more, only to find references to
-   * other stacks; that pass is a quarter of a large synthesis. It cannot find any here when
-   * everything in the stack was made by this constructor from props without tokens, and nothing
-   * was overridden since: then only the backend check runs. Anything else gets cdktf's full pass.
+   * other stacks; that pass is a quarter of a large synthesis. `synthEnvironments`, which builds
+   * the stacks from plain data and synthesizes them at once with no other code in between, asks
+   * (through the app context {@link SKIP_CROSS_STACK_PREPARATION}) to skip it for stacks that
+   * still hold only what their constructor built, from props without tokens, with no override.
+   * Every other stack gets cdktf's full pass.
    */
   public prepareStack(): void {
-    if (this.mayReferToOtherStacks()) {
-      super.prepareStack();
-    } else {
+    if (this.node.tryGetContext(SKIP_CROSS_STACK_PREPARATION) === true && !this.mayReferToOtherStacks()) {
       this.ensureBackendExists();
+    } else {
+      super.prepareStack();
     }
   }
 
