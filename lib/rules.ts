@@ -135,23 +135,21 @@ export function storageAccountNameProblem(value: unknown, prop = "storageAccount
 const QUEUE_NAME = /^(?=.{3,63}$)[a-z0-9](?:[a-z0-9]|-(?!-))*[a-z0-9]$/;
 
 /**
- * Storage queue name: 3–63 lowercase letters, digits and hyphens, starting and ending with a
- * letter or digit, no `--` (the azurerm provider does not reject `--`; Azure does, at apply).
+ * The shape Azure gives queue and blob container names: 3–63 lowercase letters, digits and
+ * hyphens, starting and ending with a letter or digit, no `--`.
  */
-export function queueNameProblem(value: unknown, prop = "queueName"): Problem {
-  return checkName(prop, value, {
+function hyphenatedNameRule(ruleSuffix: string, doubleHyphenNote: string, example: string): NameRule {
+  return {
     rule:
       "3–63 lowercase letters, digits and hyphens, starting and ending with a letter or digit, " +
-      "with no two hyphens in a row (Azure rule)",
+      `with no two hyphens in a row (${ruleSuffix})`,
     valid: (v) => QUEUE_NAME.test(v),
     details: (v) => [
       lengthDetail(v, 3, 63),
       badCharactersDetail(v, (c) => isLowerAlnum(c) || c === "-"),
       v.startsWith("-") ? 'starts with "-"' : undefined,
       v.endsWith("-") && v.length > 1 ? 'ends with "-"' : undefined,
-      v.includes("--")
-        ? 'contains "--" (the azurerm provider lets this through at plan; Azure rejects it only at apply)'
-        : undefined,
+      v.includes("--") ? `contains "--"${doubleHyphenNote}` : undefined,
     ],
     repair: (v) =>
       v
@@ -161,29 +159,29 @@ export function queueNameProblem(value: unknown, prop = "queueName"): Problem {
         .replace(/^-+/, "")
         .slice(0, 63)
         .replace(/-+$/, ""),
-    example: "xshield-mde-events",
-  });
+    example,
+  };
 }
 
 /**
- * Blob container name: the same shape as a queue name (3–63 lowercase letters, digits and single
- * hyphens, starting and ending with a letter or digit).
+ * Storage queue name: 3–63 lowercase letters, digits and hyphens, starting and ending with a
+ * letter or digit, no `--` (the azurerm provider does not reject `--`; Azure does, at apply).
  */
+export function queueNameProblem(value: unknown, prop = "queueName"): Problem {
+  return checkName(
+    prop,
+    value,
+    hyphenatedNameRule(
+      "Azure rule",
+      " (the azurerm provider lets this through at plan; Azure rejects it only at apply)",
+      "xshield-mde-events",
+    ),
+  );
+}
+
+/** Blob container name: the same shape as a queue name. */
 export function containerNameProblem(value: unknown, prop: string): Problem {
-  return checkName(prop, value, {
-    rule:
-      "3–63 lowercase letters, digits and hyphens, starting and ending with a letter or digit, " +
-      "with no two hyphens in a row (Azure rule for blob containers)",
-    valid: (v) => QUEUE_NAME.test(v),
-    details: (v) => [
-      lengthDetail(v, 3, 63),
-      badCharactersDetail(v, (c) => isLowerAlnum(c) || c === "-"),
-      v.startsWith("-") ? 'starts with "-"' : undefined,
-      v.endsWith("-") && v.length > 1 ? 'ends with "-"' : undefined,
-      v.includes("--") ? 'contains "--"' : undefined,
-    ],
-    example: "tfstate",
-  });
+  return checkName(prop, value, hyphenatedNameRule("Azure rule for blob containers", "", "tfstate"));
 }
 
 /** A blob name used as a Terraform state key: 1–1024 characters, not ending in "/" or ".". */
