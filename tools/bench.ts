@@ -118,9 +118,9 @@ function synthesizedStacks(outdir: string): string[] {
 }
 
 /**
- * The naive template baseline: the same sources with every provider import rewritten to the
- * package root (`import { storageAccount } from "@cdktf/provider-azurerm"`), type-checked and
- * compiled by tsc, then run by node — what `npx ts-node main.ts` does in one process, with its
+ * The naive template baseline: the same sources with every provider import rewritten to name the
+ * provider package itself rather than its sub-module (what the cdktf template generates; only in
+ * the throwaway copy this function writes), type-checked and compiled by tsc, then run by node — what `npx ts-node main.ts` does in one process, with its
  * type check; ts-node is not installed and a benchmark must not download it.
  */
 function prepareBaseline(work: string): string {
