@@ -47,8 +47,8 @@ function nameFailures(environments: readonly EnvironmentConfig[]): Map<number, E
 
 /**
  * Checks every environment without building anything: names, stack props and integration props.
- * Returns the failures, each under its environment's name, in the same words {@link buildApp}
- * would throw.
+ * Returns the failures, each under its environment's name: the same problems {@link buildApp}
+ * would report, found without creating anything.
  */
 export function checkEnvironments(environments: readonly EnvironmentConfig[]): EnvironmentFailure[] {
   const byName = nameFailures(environments);
@@ -92,7 +92,8 @@ export function buildApp(environments: readonly EnvironmentConfig[], config?: Ap
 
 /**
  * The warnings cdktf `Annotations` attached anywhere in the app, as `[<stack>] <path>: <message>`.
- * The cdktf CLI prints these itself; a plain `node` run of the app does not, so `main.ts` does.
+ * The cdktf CLI prints these itself; a plain `node` run of the app does not, so
+ * `synthEnvironments` does.
  */
 export function collectWarnings(app: App): string[] {
   return app.node

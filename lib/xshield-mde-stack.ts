@@ -188,7 +188,11 @@ export class XshieldMdeStack extends TerraformStack {
   public constructor(scope: Construct, id: string, props: XshieldMdeStackProps) {
     super(scope, id);
 
-    throwIfInvalid(`XshieldMdeStack "${id}"`, stackProblems(props));
+    // The integration validates its own props once, in its constructor. Only when the stack's
+    // props fail too are the integration's problems added here, so one error lists them all.
+    if (validateStackProps(props).errors.length > 0) {
+      throwIfInvalid(`XshieldMdeStack "${id}"`, stackProblems(props));
+    }
 
     new AzureadProvider(this, "azuread", { tenantId: props.tenantId });
     new AzurermProvider(this, "azurerm", {
