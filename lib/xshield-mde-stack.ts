@@ -1,5 +1,4 @@
-import { AzurermBackend, LocalBackend, TerraformElement, TerraformOutput, TerraformStack, Token } from "cdktf";
-import { IConstruct } from "constructs";
+import { AzurermBackend, LocalBackend, TerraformOutput, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import { AzureadProvider } from "@cdktf/provider-azuread/lib/provider";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
@@ -180,8 +179,6 @@ export class XshieldMdeStack extends TerraformStack {
   public readonly integration: XshieldMdeIntegration;
   /** The outputs, by their Terraform names. */
   public readonly outputs: { readonly [name: string]: TerraformOutput };
-  /** Every construct the constructor made; see {@link prepareStack}. */
-  private readonly built: ReadonlySet<IConstruct>;
   /** Whether any prop is a token (it may refer to another stack). */
   private readonly propsHaveTokens: boolean;
 
@@ -234,34 +231,22 @@ export class XshieldMdeStack extends TerraformStack {
       });
     }
     this.outputs = outputs;
-    this.built = new Set(this.node.findAll());
     this.propsHaveTokens = containsToken(props);
   }
 
   /**
    * cdktf prepares a stack by resolving every element once more, only to find references to
-   * other stacks; that pass is a quarter of a large synthesis. `synthEnvironments`, which builds
-   * the stacks from plain data and synthesizes them at once with no other code in between, asks
-   * (through the app context {@link SKIP_CROSS_STACK_PREPARATION}) to skip it for stacks that
-   * still hold only what their constructor built, from props without tokens, with no override.
-   * Every other stack gets cdktf's full pass.
+   * other stacks; that pass is a quarter of a large synthesis. `synthEnvironments` builds the
+   * stacks from plain data and synthesizes them at once, with no other code in between, and says
+   * so through the app context {@link SKIP_CROSS_STACK_PREPARATION}. Such a stack can refer to
+   * another only through a token in its props; without one, only the backend check runs. Every
+   * other stack gets cdktf's full pass.
    */
   public prepareStack(): void {
-    if (this.node.tryGetContext(SKIP_CROSS_STACK_PREPARATION) === true && !this.mayReferToOtherStacks()) {
+    if (this.node.tryGetContext(SKIP_CROSS_STACK_PREPARATION) === true && !this.propsHaveTokens) {
       this.ensureBackendExists();
     } else {
       super.prepareStack();
     }
-  }
-
-  private mayReferToOtherStacks(): boolean {
-    if (this.propsHaveTokens) {
-      return true;
-    }
-    const now = this.node.findAll();
-    if (now.length !== this.built.size || now.some((c) => !this.built.has(c))) {
-      return true;
-    }
-    return now.some((c) => TerraformElement.isTerraformElement(c) && c.toMetadata()?.overrides !== undefined);
   }
 }
