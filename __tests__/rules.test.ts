@@ -22,6 +22,7 @@ import {
   resourceGroupNameProblem,
   show,
   storageAccountNameProblem,
+  tagCaseProblems,
   tagCountProblem,
   tagNameProblem,
   tagValueProblem,
@@ -82,12 +83,15 @@ function spec_queueName(s: string): boolean {
   return true;
 }
 
-/** 1–90 code points, each a Unicode letter/number or one of - _ . ( ); the last is not ".". */
+/**
+ * 1–90 characters, each an ASCII letter or digit or one of - _ . ( ); the last is not ".". (Azure
+ * also takes Unicode letters, but the azurerm provider's Go `\w` is ASCII only.)
+ */
 function spec_resourceGroupName(s: string): boolean {
   const cs = codePoints(s);
   if (cs.length < 1 || cs.length > 90) return false;
   if (cs[cs.length - 1] === ".") return false;
-  return cs.every((c) => "-_.()".includes(c) || /\p{L}/u.test(c) || /\p{N}/u.test(c));
+  return cs.every((c) => "-_.()".includes(c) || isAsciiLetter(c) || isDigit(c));
 }
 
 /** After dropping spaces: at least one character, all ASCII letters or digits. */
@@ -154,13 +158,13 @@ const FORBIDDEN_IN_TAG_NAMES = ["<", ">", "%", "&", "\\", "?", "/"];
 
 /** 1–128 code points, none of < > % & \ ? / */
 function spec_tagName(s: string): boolean {
-  const cs = codePoints(s);
-  return cs.length >= 1 && cs.length <= 128 && cs.every((c) => !FORBIDDEN_IN_TAG_NAMES.includes(c));
+  const bytes = new TextEncoder().encode(s).length;
+  return bytes >= 1 && bytes <= 128 && codePoints(s).every((c) => !FORBIDDEN_IN_TAG_NAMES.includes(c));
 }
 
-/** At most 256 code points. */
+/** At most 256 bytes in UTF-8 (the azurerm provider measures with Go's len). */
 function spec_tagValue(s: string): boolean {
-  return codePoints(s).length <= 256;
+  return new TextEncoder().encode(s).length <= 256;
 }
 
 // ---- IPv4: the special-purpose registry (RFC 6890, RFC 5771 multicast, RFC 7526), as numbers.
@@ -356,8 +360,12 @@ describe("resource group name", () => {
     );
   });
 
-  it("accepts Unicode letters and digits", () => {
-    expect(resourceGroupNameProblem("rg-Zürich-日本-(prod)_1")).toBeUndefined();
+  it("refuses letters beyond ASCII, which Azure takes but the azurerm provider rejects at plan", () => {
+    const problem = resourceGroupNameProblem("rg-Zürich-(prod)_1");
+    expect(problem).toContain('resourceGroupName "rg-Zürich-(prod)_1": must be 1–90 ASCII letters');
+    expect(problem).toContain('contains "ü"');
+    expect(suggestionIn(problem ?? "")).toBe("rg-Zurich-(prod)_1");
+    expect(resourceGroupNameProblem("rg-Zurich-(prod)_1")).toBeUndefined();
   });
 
   it("rejects a trailing period", () => {
@@ -558,8 +566,25 @@ describe("tags", () => {
   it("names a tag as the user wrote it", () => {
     const problem = tagNameProblem("Cost/Center");
     expect(problem).toContain('tags["Cost/Center"]: the tag name contains "/"');
-    expect(problem).toContain("1–128 characters (the storage account limit) without < > % & \\ ? /");
+    expect(problem).toContain("1–128 bytes in UTF-8 (the storage account limit, as the azurerm provider counts it) without < > % & \\ ? /");
     expect(suggestionIn(problem ?? "")).toBe("CostCenter");
+  });
+
+  it("counts bytes, as the azurerm provider does, and says so when they differ from characters", () => {
+    const name = "é".repeat(65); // 65 characters, 130 bytes
+    expect(tagNameProblem(name)).toContain("the tag name is 130 bytes long in UTF-8 (65 characters)");
+    expect(tagNameProblem("é".repeat(64))).toBeUndefined();
+    const value = "日".repeat(86); // 86 characters, 258 bytes
+    const problem = tagValueProblem("team", value);
+    expect(problem).toContain("is 258 bytes long in UTF-8 (86 characters)");
+    expect(new TextEncoder().encode(suggestionIn(problem ?? "") ?? "").length).toBeLessThanOrEqual(256);
+  });
+
+  it("refuses tag names that differ only in case, which Azure takes as one", () => {
+    expect(tagCaseProblems(["Env", "team", "env"])).toEqual([
+      'tags["env"]: differs from tags["Env"] only in case; Azure treats tag names case-insensitively and keeps one of them (Terraform would then show a change on every plan); keep one.',
+    ]);
+    expect(tagCaseProblems(["env", "team"])).toEqual([]);
   });
 
   it("allows at most 50 tags", () => {

@@ -2,7 +2,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { TerraformLocal, TerraformStack, Testing } from "cdktf";
 import { EnvironmentError, buildApp, collectWarnings } from "../lib/app";
-import { SKIP_CROSS_STACK_PREPARATION, XshieldMdeStack, XshieldMdeStackProps } from "../lib/xshield-mde-stack";
+import { SKIP_CROSS_STACK_PREPARATION, XshieldMdeStack } from "../lib/xshield-mde-stack";
+import { XshieldMdeStackProps } from "../lib/props";
 import { VALID_PROPS, synthStack } from "./support/synth";
 
 const OUTPUTS = [
@@ -172,6 +173,11 @@ describe("buildApp", () => {
       expect(message).toMatch(/environment "Prod!": name "Prod!"/);
       expect(message).toMatch(/defined twice/);
     }
+  });
+
+  test("a bad environment name does not hide that environment's prop errors", () => {
+    const build = () => buildApp([{ name: "Prod!", integration: { ...VALID_PROPS, queueName: "a--b" }, subscriptionId: "nope" }]);
+    expect(build).toThrow(/environment "Prod!": name "Prod!"[\s\S]*subscriptionId "nope"[\s\S]*queueName "a--b"/);
   });
 });
 

@@ -5,8 +5,7 @@ import {
   validateStackProps,
   XshieldValidationError,
 } from "../lib/validation";
-import type { XshieldMdeIntegrationProps } from "../lib/xshield-mde-integration";
-import type { XshieldMdeStackProps } from "../lib/xshield-mde-stack";
+import type { XshieldMdeIntegrationProps, XshieldMdeStackProps } from "../lib/props";
 
 /** A typical, fully valid set of props, with every optional prop set. */
 const VALID: XshieldMdeIntegrationProps = {
@@ -222,11 +221,25 @@ describe("one error per rule, naming the prop, the value and the rule", () => {
 
   it("tags: a name longer than a storage account allows", () => {
     const key = "k".repeat(129);
-    expectOneError({ tags: { [key]: "v" } }, `tags["${key}"]`, "the tag name is 129 characters long", "1–128 characters");
+    expectOneError({ tags: { [key]: "v" } }, `tags["${key}"]`, "the tag name is 129 bytes long", "1–128 bytes in UTF-8");
   });
 
   it("tags: a value too long", () => {
-    expectOneError({ tags: { owner: "o".repeat(257) } }, 'tags["owner"] "ooo', "at most 256 characters", "is 257 characters long");
+    expectOneError({ tags: { owner: "o".repeat(257) } }, 'tags["owner"] "ooo', "at most 256 bytes in UTF-8", "is 257 bytes long");
+  });
+
+  it("tags: names that differ only in case", () => {
+    expectOneError({ tags: { Environment: "dev", environment: "dev" } }, 'tags["environment"]: differs from tags["Environment"] only in case');
+  });
+
+  it("allowedIpRanges: more entries than a storage account takes", () => {
+    const ranges = Array.from({ length: 401 }, (_, i) => `20.${Math.floor(i / 250)}.${i % 250}.4`);
+    expectOneError({ allowedIpRanges: ranges }, "allowedIpRanges (401 entries): must hold at most 400 entries", "remove 1");
+    expect(validate({ allowedIpRanges: ranges.slice(0, 400) }).errors).toEqual([]);
+  });
+
+  it("resourceGroupName: letters beyond ASCII, which the azurerm provider rejects", () => {
+    expectOneError({ resourceGroupName: "rg-münchen" }, 'resourceGroupName "rg-münchen"', 'contains "ü"', 'use e.g. "rg-munchen"');
   });
 
   it("blobRetentionDays", () => {
@@ -374,7 +387,7 @@ describe("collecting", () => {
 });
 
 describe("tokens", () => {
-  it("are skipped for strings, numbers, list elements and whole lists", () => {
+  it("are skipped by the rules of props Terraform can take as expressions", () => {
     const report = validateIntegrationProps({
       location: Token.asString({ Ref: "location" }),
       resourceGroupName: Fn.lower("RG-XSHIELD"),
@@ -382,14 +395,14 @@ describe("tokens", () => {
       queueName: Fn.lower("QUEUE"),
       applicationDisplayName: Token.asString({ Ref: "display" }),
       additionalOwnerObjectIds: [Token.asString({ Ref: "owner" })],
-      clientSecretExpiryMonths: Token.asNumber({ Ref: "expiry" }),
-      clientSecretRotationMonths: Token.asNumber({ Ref: "rotation" }),
       clientSecretKeyVaultId: Token.asString({ Ref: "kv" }),
       clientSecretKeyVaultSecretName: Token.asString({ Ref: "secret" }),
       allowedIpRanges: [Token.asString({ Ref: "ip" }), "20.50.1.7"],
+      accountReplicationType: Token.asString({ Ref: "replication" }) as "LRS",
       blobRetentionDays: Token.asNumber({ Ref: "days" }),
       eventDeliveryMaxAttempts: Token.asNumber({ Ref: "attempts" }),
       eventTimeToLiveMinutes: Token.asNumber({ Ref: "ttl" }),
+      rolePropagationWaitSeconds: Token.asNumber({ Ref: "wait" }),
       tags: { owner: Token.asString({ Ref: "owner-tag" }) },
     });
     expect(report).toEqual({ errors: [], warnings: [] });
@@ -400,10 +413,33 @@ describe("tokens", () => {
     expect(report).toEqual({ errors: [], warnings: [] });
   });
 
-  it("in the expiry leave only the absolute cap on the rotation", () => {
-    const expiry = Token.asNumber({ Ref: "expiry" });
-    expect(validate({ clientSecretExpiryMonths: expiry, clientSecretRotationMonths: 20 }).errors).toEqual([]);
-    expect(validate({ clientSecretExpiryMonths: expiry, clientSecretRotationMonths: 25 }).errors).toHaveLength(1);
+  it.each([
+    ["clientSecretExpiryMonths", { clientSecretExpiryMonths: Token.asNumber({ Ref: "expiry" }) }, "is arithmetic at synth time"],
+    ["clientSecretRotationMonths", { clientSecretRotationMonths: Token.asNumber({ Ref: "rotation" }) }, "is arithmetic at synth time"],
+    ["publicNetworkAccess", { publicNetworkAccess: Token.asString({ Ref: "access" }) as "Enabled" }, "decides the firewall's default action"],
+    ["sharedAccessKeyEnabled", { sharedAccessKeyEnabled: Token.asAny({ Ref: "keys" }) as unknown as boolean }, "decides a rule of the secure-baseline guard"],
+    ["createResourceGroup", { createResourceGroup: Token.asAny({ Ref: "create" }) as unknown as boolean }, "decides whether the resource group is created"],
+    ["baselineExceptions", { baselineExceptions: Token.asAny({ Ref: "exceptions" }) as unknown as [] }, "decides which rules of the secure-baseline guard apply"],
+    [
+      "baselineExceptions[0]",
+      { baselineExceptions: [Token.asAny({ Ref: "exception" }) as unknown as { rule: "HttpsOnly"; reason: string }] },
+      "decides which rules",
+    ],
+    [
+      "baselineExceptions[0].rule",
+      { baselineExceptions: [{ rule: Token.asString({ Ref: "rule" }) as "HttpsOnly", reason: "A reason long enough for the rule." }] },
+      "decides which rules",
+    ],
+    [
+      "baselineExceptions[0].reason",
+      { baselineExceptions: [{ rule: "HttpsOnly" as const, reason: Token.asString({ Ref: "reason" }) }] },
+      "a reviewer must read it in the code",
+    ],
+  ])("are refused for %s, naming the prop and why a literal is needed", (prop, props, why) => {
+    const { errors } = validate(props as Partial<XshieldMdeIntegrationProps>);
+    expect(errors).toEqual([expect.stringContaining(`${prop}: is a token`)]);
+    expect(errors[0]).toContain("must be a literal value because it");
+    expect(errors[0]).toContain(why);
   });
 });
 
@@ -427,8 +463,35 @@ describe("stack props", () => {
     expect(errors[1]).toContain('tenantId "contoso.onmicrosoft.com": must be the id of an Entra ID tenant: a GUID');
   });
 
-  it("skip tokens", () => {
-    expect(validateStackProps(stack({ subscriptionId: Token.asString({ Ref: "sub" }) })).errors).toEqual([]);
+  it("skip tokens for the providers' subscription and tenant", () => {
+    expect(validateStackProps(stack({ subscriptionId: Token.asString({ Ref: "sub" }), tenantId: Token.asString({ Ref: "t" }) })).errors).toEqual([]);
+  });
+
+  it("refuse tokens anywhere in the backend, which Terraform reads before any expression exists", () => {
+    const backend = {
+      type: "azurerm" as const,
+      resourceGroupName: Token.asString({ Ref: "rg" }),
+      storageAccountName: "sttfstate",
+      containerName: "tfstate",
+    };
+    expect(validateStackProps(stack({ backend })).errors).toEqual([expect.stringMatching(/^backend\.resourceGroupName: is a token.*backend block/)]);
+    expect(validateStackProps(stack({ backend: Token.asAny({ Ref: "b" }) as unknown as { type: "local" } })).errors).toEqual([
+      expect.stringMatching(/^backend: is a token/),
+    ]);
+    expect(validateStackProps(stack({ backend: { type: "local", path: Token.asString({ Ref: "p" }) } })).errors).toEqual([
+      expect.stringMatching(/^backend\.path: is a token/),
+    ]);
+  });
+
+  it("refuse a token subscription or tenant that the azurerm backend would inherit", () => {
+    const backend = { type: "azurerm" as const, resourceGroupName: "rg-state", storageAccountName: "sttfstate", containerName: "tfstate" };
+    const { errors } = validateStackProps(stack({ backend, subscriptionId: Token.asString({ Ref: "sub" }), tenantId: Token.asString({ Ref: "t" }) }));
+    expect(errors).toEqual([
+      expect.stringMatching(/^subscriptionId: is a token, and the azurerm backend would take it.*set backend\.subscriptionId/),
+      expect.stringMatching(/^tenantId: is a token, and the azurerm backend would take it/),
+    ]);
+    const own = { ...backend, subscriptionId: "0b1f6471-1bf0-4dda-aec3-cb9272f09590" };
+    expect(validateStackProps(stack({ backend: own, subscriptionId: Token.asString({ Ref: "sub" }) })).errors).toEqual([]);
   });
 
   it("require the integration props", () => {

@@ -1,6 +1,7 @@
 import { App, AppConfig } from "cdktf";
+import { XshieldMdeStackProps } from "./props";
 import { XshieldValidationError } from "./validation";
-import { XshieldMdeStack, XshieldMdeStackProps, stackProblems } from "./xshield-mde-stack";
+import { XshieldMdeStack, stackProblems } from "./xshield-mde-stack";
 
 /** One environment: a name (the stack name, used by `cdktf deploy <name>`) and its stack props. */
 export interface EnvironmentConfig extends XshieldMdeStackProps {
@@ -46,27 +47,9 @@ function nameFailures(environments: readonly EnvironmentConfig[]): Map<number, E
 }
 
 /**
- * Checks every environment without building anything: names, stack props and integration props.
- * Returns the failures, each under its environment's name: the same problems {@link buildApp}
- * would report, found without creating anything.
- */
-export function checkEnvironments(environments: readonly EnvironmentConfig[]): EnvironmentFailure[] {
-  const byName = nameFailures(environments);
-  return environments.flatMap(({ name, ...props }, index) => {
-    const failure = byName.get(index);
-    if (failure !== undefined) {
-      return [failure];
-    }
-    const problems = stackProblems(props);
-    return problems.length > 0
-      ? [{ environment: name, message: new XshieldValidationError(`XshieldMdeStack "${name}"`, problems).message }]
-      : [];
-  });
-}
-
-/**
  * Builds an app with one {@link XshieldMdeStack} per environment. Every environment is tried;
- * all failures are reported together, each under its environment's name.
+ * all failures are reported together, each under its environment's name. Nothing is written:
+ * `app.synth()` writes, and only once every stack was built.
  */
 export function buildApp(environments: readonly EnvironmentConfig[], config?: AppConfig): App {
   const app = new App(config);
@@ -75,7 +58,14 @@ export function buildApp(environments: readonly EnvironmentConfig[], config?: Ap
   environments.forEach(({ name, ...props }, index) => {
     const failure = byName.get(index);
     if (failure !== undefined) {
-      failures.push(failure);
+      // The stack cannot be built under a bad name, but its props are still checked, so that one
+      // run reports everything wrong with the environment.
+      const problems = stackProblems(props);
+      failures.push(
+        problems.length === 0
+          ? failure
+          : { ...failure, message: `${failure.message}\n${new XshieldValidationError(`XshieldMdeStack "${name}"`, problems).message}` },
+      );
       return;
     }
     try {

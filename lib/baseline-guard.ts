@@ -1,28 +1,14 @@
-import { Annotations, DefaultTokenResolver, IAspect, StringConcat, TerraformResource, Tokenization } from "cdktf";
-import { IConstruct } from "constructs";
-import { BLOB_CREATED_EVENT_TYPE, DEFENDER_API_CLIENT_ID, MACHINE_READ_ALL, NETWORK_EVENTS_CONTAINER_NAME } from "./constants";
-import type { XshieldMdeIntegration } from "./xshield-mde-integration";
+import { BLOB_CREATED_EVENT_TYPE, DEFENDER_API_CLIENT_ID, MAX_SECRET_MONTHS, NETWORK_EVENTS_CONTAINER_NAME } from "./constants";
+import { BASELINE_RULES, BaselineException, BaselineRule, PublicNetworkAccess } from "./props";
+import type { TerraformJson } from "./written-json";
 
-/** The rules of the secure baseline the guard enforces on the synthesized configuration. */
-export const BASELINE_RULES = {
-  MinimumTls12: "the storage account accepts TLS 1.2 or newer only (min_tls_version TLS1_2)",
-  HttpsOnly: "the storage account accepts HTTPS only (https_traffic_only_enabled true)",
-  NoPublicBlobAccess: "no container may allow anonymous reads (allow_nested_items_to_be_public false)",
-  SharedKeyDisabled:
-    "shared-key and SAS authorisation are off, so every request is authorised by Entra ID (shared_access_key_enabled false, default_to_oauth_authentication true)",
-  InfrastructureEncryption: "data is encrypted twice at rest (infrastructure_encryption_enabled true)",
-  LocalUsersDisabled: "no local (SFTP) users (local_user_enabled false, sftp_enabled false)",
-  CrossTenantReplicationDisabled:
-    "objects cannot be replicated to another tenant (cross_tenant_replication_enabled false)",
-  FirewallDenyByDefault:
-    "the storage firewall denies by default and lets through only trusted Azure services and allowedIpRanges (network_rules)",
-  LeastPrivilegeRoles:
-    "role assignments are exactly the planned ones: the planned role, on the planned scope, to the planned service principal",
-  EventDeliveryScoped:
-    "only new DeviceNetworkEvents blobs are forwarded, only to the integration's queue, with the topic's managed identity; the containers and the queue stay in the integration's storage account",
-  SingleTenantApplication:
-    "the Entra application is single-tenant, asks for Machine.Read.All on the Defender API only, and only that role is granted, to its own service principal",
-} as const;
+/**
+ * The secure-baseline guard: a pure check of the Terraform JSON a stack finally writes against
+ * what an `XshieldMdeIntegration` planned. It judges the integration's own resources, wherever
+ * their attributes came from (props, property setters, `addOverride` on the resource or the stack,
+ * aspects, a replaced or shadowing element), and every other element of the stack that targets
+ * them. Unrelated resources are left alone.
+ */
 
 /** Thrown at synthesis when the secure baseline is broken without a reasoned exception. */
 export class SecureBaselineError extends Error {
@@ -32,344 +18,786 @@ export class SecureBaselineError extends Error {
   }
 }
 
-/** A rule of the secure baseline. */
-export type BaselineRule = keyof typeof BASELINE_RULES;
-
-/**
- * A deliberate, reviewed exception to one rule of the secure baseline.
- */
-export interface BaselineException {
-  /** The rule that may be broken. */
-  readonly rule: BaselineRule;
-  /** Why, in words a reviewer understands (at least 20 characters). */
-  readonly reason: string;
+/** Where a resource or data source lives in the JSON: `resource.<type>.<name>` or `data.<type>.<name>`. */
+export interface Address {
+  readonly type: string;
+  readonly name: string;
+  /** A data source rather than a resource. */
+  readonly data?: boolean;
 }
 
-/** What the construct planned for one role assignment. */
+/** One role assignment the integration makes on purpose, with the expressions it must carry. */
 export interface PlannedRoleAssignment {
+  readonly address: Address;
   readonly roleDefinitionName: string;
+  /** The scope expression, as written (`${azurerm_storage_account.x.id}/queueServices/…`). */
   readonly scope: string;
+  /** The principal expression, as written. */
   readonly principalId: string;
+  /** `principal_type` as written; `undefined`: must be absent (Azure looks the principal up). */
+  readonly principalType?: string;
+}
+
+/** An element whose written attributes must be exactly the planned ones (metadata and `depends_on` aside). */
+export interface PlannedExactly {
+  readonly address: Address;
+  readonly attributes: { readonly [key: string]: unknown };
 }
 
 /** What the props allow, so that a documented relaxation is not a violation. */
 export interface PlannedStorageAccess {
   readonly sharedAccessKeyEnabled: boolean;
-  readonly publicNetworkAccess: "SelectedNetworks" | "Enabled" | "Disabled";
-  readonly allowedIpRanges: string[];
+  readonly publicNetworkAccess: PublicNetworkAccess;
+  /** The allowed ranges as written (tokens resolved). */
+  readonly allowedIpRanges: unknown;
+}
+
+/** Everything one integration planned, in terms of the JSON (every token already resolved). */
+export interface BaselinePlan {
+  /** The integration's construct path, for messages. */
+  readonly subject: string;
+  readonly storageAccount: Address;
+  readonly networkEventsContainer: Address;
+  readonly deadLetterContainer: Address;
+  readonly queue: Address;
+  readonly systemTopic: Address;
+  readonly eventSubscription: Address;
+  readonly application: Address;
+  readonly servicePrincipal: Address;
+  readonly consent: Address;
+  readonly defenderApi: Address;
+  /** The resource group: a resource, or a data source when the group already exists. */
+  readonly resourceGroup: Address;
+  readonly roleAssignments: readonly PlannedRoleAssignment[];
+  /** The client secrets, with the attributes that decide their expiry and rotation. */
+  readonly passwords: readonly PlannedExactly[];
+  /** The elements the secrets' expiry is computed from (time resources, locals). */
+  readonly secretSchedule: readonly PlannedExactly[];
+  /** The lifetime of each secret, in months, as planned. */
+  readonly secretLifetimeMonths: number;
+  /** Every other element of the integration (not judged here, and not a side door). */
+  readonly otherElements: readonly Address[];
+  readonly access: PlannedStorageAccess;
+  /** Literal names, to recognise the integration's resources when something names them instead of referring to them. */
+  readonly literalNames: {
+    readonly storageAccount?: string;
+    readonly resourceGroup?: string;
+    readonly applicationDisplayName?: string;
+  };
+  readonly exceptions: readonly BaselineException[];
+}
+
+/** One broken rule: which rule, where in the JSON, and what is wrong. */
+export interface BaselineViolation {
+  readonly rule: BaselineRule;
+  /** The JSON path (`resource.azurerm_storage_account.x.min_tls_version`). */
+  readonly path: string;
+  readonly message: string;
 }
 
 type Json = { [key: string]: unknown };
 
-/** The synthesized attributes of a resource, with escape-hatch overrides applied. */
-function synthesizedAttributes(resource: TerraformResource, keys: readonly string[]): Json {
-  const tf = resource.toTerraform() as { resource?: { [type: string]: { [id: string]: Json } } };
-  const attributes = Object.values(tf.resource?.[resource.terraformResourceType] ?? {})[0] ?? {};
-  // Resolving is the costly part; resolve only what the rules look at.
-  const picked: Json = {};
-  for (const key of keys) {
-    if (attributes[key] !== undefined) {
-      picked[key] = attributes[key];
-    }
-  }
-  return (resolve(resource, picked) as Json) ?? {};
-}
-
-/**
- * Tokens resolved to the Terraform expressions they stand for, so two reads of the same attribute
- * (`${azurerm_storage_account.x.id}`) compare equal although their token strings differ.
- */
-function resolve(scope: IConstruct, value: unknown): unknown {
-  return Tokenization.resolve(value, {
-    scope,
-    preparing: false,
-    resolver: new DefaultTokenResolver(new StringConcat()),
-  });
+function isObject(value: unknown): value is Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function show(value: unknown): string {
-  return JSON.stringify(value) ?? "unset";
+  return value === undefined ? "unset" : JSON.stringify(value);
 }
 
-function asBlock(value: unknown): Json {
-  const block = Array.isArray(value) ? value[0] : value;
-  return typeof block === "object" && block !== null ? (block as Json) : {};
+/** `${type.name.attribute}` (or `${data.type.name.attribute}`), as cdktf writes a reference. */
+export function reference(address: Address, attribute: string): string {
+  return `\${${address.data ? "data." : ""}${address.type}.${address.name}.${attribute}}`;
+}
+
+function addressKey(address: Address): string {
+  return `${address.data ? "data" : "resource"}.${address.type}.${address.name}`;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 /**
- * Fails synthesis when the synthesized storage account, role assignments, event subscription,
- * application or admin consent of an {@link XshieldMdeIntegration} no longer meet the secure
- * baseline — including when they were weakened through `addOverride`, property setters or other
- * aspects — unless the rule has a reasoned {@link BaselineException}.
- *
- * The construct adds it to its own scope, so it applies in any stack that uses the construct. It
- * inspects the integration's own resources; resources created elsewhere (another role assignment
- * on the account, an `azurerm_storage_account_network_rules`) are outside its reach.
+ * A test for "refers to any of these" in an expression: `azurerm_storage_account.x` (not
+ * `data.azurerm_storage_account.x`), `data.…`, `local.…`, each as a whole name.
  */
-export class SecureBaselineGuard implements IAspect {
-  private readonly plannedRoles = new Map<TerraformResource, PlannedRoleAssignment>();
+class Targets {
+  private readonly names = new Set<string>();
+  private pattern?: RegExp;
+
+  public add(name: string): boolean {
+    if (this.names.has(name)) {
+      return false;
+    }
+    this.names.add(name);
+    this.pattern = undefined;
+    return true;
+  }
+
+  public addAddress(address: Address): boolean {
+    return this.add(`${address.data ? "data." : ""}${address.type}.${address.name}`);
+  }
+
+  public isReferredToBy(text: string): boolean {
+    if (this.names.size === 0) {
+      return false;
+    }
+    this.pattern ??= new RegExp(
+      `(?:^|[^A-Za-z0-9_.-])(?:${[...this.names].map(escapeRegExp).join("|")})(?![A-Za-z0-9_-])`,
+    );
+    return this.pattern.test(text);
+  }
+}
+
+/** The attributes of a JSON block without cdktf's `//` metadata. */
+function withoutMetadata(body: Json): Json {
+  const { ["//"]: _metadata, ...rest } = body;
+  return rest;
+}
+
+/** A single nested block (`network_rules`), or why it is not one. */
+function singleBlock(value: unknown): { block: Json; problem?: string } {
+  if (Array.isArray(value)) {
+    if (value.length === 1 && isObject(value[0])) {
+      return { block: value[0] };
+    }
+    return value.length === 0 ? { block: {} } : { block: {}, problem: `is given ${value.length} times` };
+  }
+  return { block: isObject(value) ? value : {} };
+}
+
+function containsKey(value: unknown, key: string): boolean {
+  if (Array.isArray(value)) {
+    return value.some((v) => containsKey(v, key));
+  }
+  if (isObject(value)) {
+    return Object.entries(value).some(([k, v]) => k === key || containsKey(v, key));
+  }
+  return false;
+}
+
+/** The attributes of the storage account the baseline rules read, by rule. */
+const STORAGE_ACCOUNT_RULES: readonly { rule: BaselineRule; key: string; ok: (v: unknown) => boolean; wanted: string }[] = [
+  { rule: "MinimumTls12", key: "min_tls_version", ok: (v) => v === "TLS1_2" || v === "TLS1_3", wanted: '"TLS1_2"' },
+  { rule: "HttpsOnly", key: "https_traffic_only_enabled", ok: (v) => v === true, wanted: "true" },
+  { rule: "NoPublicBlobAccess", key: "allow_nested_items_to_be_public", ok: (v) => v === false, wanted: "false" },
+  { rule: "SharedKeyDisabled", key: "default_to_oauth_authentication", ok: (v) => v === true, wanted: "true" },
+  { rule: "InfrastructureEncryption", key: "infrastructure_encryption_enabled", ok: (v) => v === true, wanted: "true" },
+  { rule: "LocalUsersDisabled", key: "local_user_enabled", ok: (v) => v === false, wanted: "false" },
+  { rule: "LocalUsersDisabled", key: "sftp_enabled", ok: (v) => v === false, wanted: "false" },
+  { rule: "CrossTenantReplicationDisabled", key: "cross_tenant_replication_enabled", ok: (v) => v === false, wanted: "false" },
+];
+
+/** Attributes whose drift `ignore_changes` would hide, per resource type of the integration. */
+const GUARDED_ATTRIBUTES: { readonly [type: string]: readonly string[] } = {
+  azurerm_storage_account: [
+    ...STORAGE_ACCOUNT_RULES.map((r) => r.key),
+    "shared_access_key_enabled",
+    "public_network_access_enabled",
+    "network_rules",
+  ],
+  azurerm_role_assignment: ["scope", "role_definition_name", "role_definition_id", "principal_id", "principal_type"],
+  azurerm_storage_container: ["container_access_type", "storage_account_id"],
+  azurerm_eventgrid_system_topic_event_subscription: [
+    "included_event_types",
+    "subject_filter",
+    "storage_queue_endpoint",
+    "delivery_identity",
+    "dead_letter_identity",
+    "storage_blob_dead_letter_destination",
+  ],
+  azuread_application: ["sign_in_audience", "required_resource_access", "password"],
+  azuread_app_role_assignment: ["app_role_id", "principal_object_id", "resource_object_id"],
+  azuread_application_password: ["end_date", "rotate_when_changed"],
+};
+
+/** Event subscription endpoints other than a storage queue: each would send events elsewhere. */
+const OTHER_ENDPOINT_KEYS = [
+  "webhook_endpoint",
+  "azure_function_endpoint",
+  "eventhub_endpoint_id",
+  "hybrid_connection_endpoint_id",
+  "service_bus_queue_endpoint_id",
+  "service_bus_topic_endpoint_id",
+] as const;
+
+/** azuread resource types that add a credential to an application or service principal. */
+const CREDENTIAL_TYPES: ReadonlySet<string> = new Set([
+  "azuread_application_password",
+  "azuread_application_certificate",
+  "azuread_application_federated_identity_credential",
+  "azuread_application_flexible_federated_identity_credential",
+  "azuread_service_principal_password",
+  "azuread_service_principal_certificate",
+  "azuread_service_principal_token_signing_certificate",
+]);
+
+/** Checks one integration's plan against the written JSON. */
+class Check {
+  public readonly violations: BaselineViolation[] = [];
+  private readonly resources: { [type: string]: { [name: string]: Json } };
+  private readonly dataSources: { [type: string]: { [name: string]: Json } };
+  private readonly planned = new Set<string>();
 
   public constructor(
-    private readonly integration: XshieldMdeIntegration,
-    private readonly access: PlannedStorageAccess,
-    private readonly exceptions: BaselineException[],
-  ) {}
-
-  /** Records a role assignment the construct made on purpose. */
-  public planRoleAssignment(resource: TerraformResource, planned: PlannedRoleAssignment): void {
-    this.plannedRoles.set(resource, planned);
+    private readonly json: TerraformJson,
+    private readonly plan: BaselinePlan,
+  ) {
+    this.resources = (isObject(json.resource) ? json.resource : {}) as { [type: string]: { [name: string]: Json } };
+    this.dataSources = (isObject(json.data) ? json.data : {}) as { [type: string]: { [name: string]: Json } };
+    for (const address of this.plannedAddresses()) {
+      this.planned.add(addressKey(address));
+    }
   }
 
-  /** The integration's last node in cdktf's visiting order, fixed on the first visit. */
-  private lastNode?: IConstruct;
+  private plannedAddresses(): Address[] {
+    const p = this.plan;
+    return [
+      p.storageAccount,
+      p.networkEventsContainer,
+      p.deadLetterContainer,
+      p.queue,
+      p.systemTopic,
+      p.eventSubscription,
+      p.application,
+      p.servicePrincipal,
+      p.consent,
+      p.defenderApi,
+      p.resourceGroup,
+      ...p.roleAssignments.map((r) => r.address),
+      ...p.passwords.map((x) => x.address),
+      ...p.secretSchedule.map((x) => x.address),
+      ...p.otherElements,
+    ];
+  }
 
-  /**
-   * Checks once, when cdktf visits the integration's last node: by then every aspect of the app
-   * has visited every resource of the integration, so changes other aspects make (an
-   * organisation-wide override aspect, say) are checked too.
-   */
-  public visit(node: IConstruct): void {
-    if (node === this.integration) {
-      const all = this.integration.node.findAll();
-      this.lastNode = all[all.length - 1];
+  private fail(rule: BaselineRule, path: string, message: string): void {
+    this.violations.push({ rule, path, message });
+  }
+
+  private pathOf(address: Address): string {
+    if (address.type === "local") {
+      return `locals.${address.name}`;
     }
-    if (node !== this.lastNode) {
-      return;
+    return `${address.data ? "data" : "resource"}.${address.type}.${address.name}`;
+  }
+
+  /** The written body of a planned element, or `undefined` (reported) when it is not written as one resource. */
+  private body(address: Address): Json | undefined {
+    const path = this.pathOf(address);
+    if (address.type === "local") {
+      const locals = isObject(this.json.locals) ? this.json.locals : {};
+      if (!(address.name in locals)) {
+        this.fail("WrittenAsPlanned", path, `${path} is missing from the synthesized configuration.`);
+        return undefined;
+      }
+      return { value: locals[address.name] };
     }
-    const violations = this.check();
-    const excepted = new Set(this.exceptions.map((e) => e.rule));
-    const unexcused = violations.filter((v) => !excepted.has(v.rule));
-    for (const exception of this.exceptions) {
-      if (!violations.some((v) => v.rule === exception.rule)) {
-        Annotations.of(this.integration).addWarning(
-          `baselineExceptions: the exception for ${exception.rule} is not needed (nothing breaks that rule); remove it.`,
-        );
+    const table = address.data ? this.dataSources : this.resources;
+    const body = table[address.type]?.[address.name];
+    if (!isObject(body)) {
+      this.fail(
+        "WrittenAsPlanned",
+        path,
+        `${path} is missing from the synthesized configuration (removed from the construct tree, or renamed).`,
+      );
+      return undefined;
+    }
+    for (const key of ["count", "for_each"]) {
+      if (body[key] !== undefined) {
+        this.fail("WrittenAsPlanned", `${path}.${key}`, `${path}.${key} is ${show(body[key])}; the integration writes one resource, without ${key}.`);
       }
     }
-    if (unexcused.length > 0) {
-      throw new SecureBaselineError(
-        `Secure baseline violated in ${this.integration.node.path}; nothing was synthesized.\n` +
-          unexcused.map((v) => `  - [${v.rule}] ${v.message}`).join("\n") +
-          "\nEach rule: " +
-          [...new Set(unexcused.map((v) => v.rule))].map((r) => `${r}: ${BASELINE_RULES[r]}`).join("; ") +
-          ".\nIf this is deliberate, add { rule, reason } to the baselineExceptions prop of XshieldMdeIntegration; " +
-          "otherwise remove the override or resource that causes it.",
+    if (containsKey(withoutMetadata(body), "dynamic")) {
+      this.fail("WrittenAsPlanned", `${path}.dynamic`, `${path} has a dynamic block; the integration writes every block out in full.`);
+    }
+    const guarded = GUARDED_ATTRIBUTES[address.type] ?? [];
+    const ignored = isObject(body.lifecycle) ? body.lifecycle.ignore_changes : undefined;
+    const ignoredList = Array.isArray(ignored) ? ignored : ignored === undefined ? [] : [ignored];
+    const hidden = ignoredList.filter((key) => key === "all" || guarded.includes(String(key).split(/[.[]/)[0]));
+    if (hidden.length > 0) {
+      this.fail(
+        "WrittenAsPlanned",
+        `${path}.lifecycle.ignore_changes`,
+        `${path}.lifecycle.ignore_changes lists ${show(hidden)}, so a change made outside Terraform there would never be corrected.`,
       );
     }
+    return body;
   }
 
-  /** Every way the synthesized configuration breaks the baseline. */
-  public check(): { rule: BaselineRule; message: string }[] {
-    const out: { rule: BaselineRule; message: string }[] = [];
-    const sa = synthesizedAttributes(this.integration.storageAccount, [
-      "min_tls_version",
-      "https_traffic_only_enabled",
-      "allow_nested_items_to_be_public",
-      "shared_access_key_enabled",
-      "default_to_oauth_authentication",
-      "infrastructure_encryption_enabled",
-      "local_user_enabled",
-      "sftp_enabled",
-      "cross_tenant_replication_enabled",
-      "public_network_access_enabled",
-      "network_rules",
-    ]);
-    const where = `azurerm_storage_account (${this.integration.storageAccount.node.path})`;
-    const expect = (rule: BaselineRule, key: string, ok: (v: unknown) => boolean, wanted: string) => {
-      if (!ok(sa[key])) {
-        out.push({ rule, message: `${where}: ${key} is ${show(sa[key])}; the baseline requires ${wanted}.` });
+  // ------------------------------------------------------------------ the integration's own resources
+
+  public checkStorageAccount(): void {
+    const address = this.plan.storageAccount;
+    const sa = this.body(address);
+    if (sa === undefined) {
+      return;
+    }
+    const path = this.pathOf(address);
+    const expect = (rule: BaselineRule, key: string, ok: boolean, wanted: string) => {
+      if (!ok) {
+        this.fail(rule, `${path}.${key}`, `${path}.${key} is ${show(sa[key])}; the baseline requires ${wanted}.`);
       }
     };
-    expect("MinimumTls12", "min_tls_version", (v) => v === "TLS1_2" || v === "TLS1_3", '"TLS1_2"');
-    expect("HttpsOnly", "https_traffic_only_enabled", (v) => v === true, "true");
-    expect("NoPublicBlobAccess", "allow_nested_items_to_be_public", (v) => v === false, "false");
-    if (!this.access.sharedAccessKeyEnabled) {
-      expect("SharedKeyDisabled", "shared_access_key_enabled", (v) => v === false, "false (or sharedAccessKeyEnabled: true)");
+    for (const r of STORAGE_ACCOUNT_RULES) {
+      expect(r.rule, r.key, r.ok(sa[r.key]), r.wanted);
     }
-    expect("SharedKeyDisabled", "default_to_oauth_authentication", (v) => v === true, "true");
-    expect("InfrastructureEncryption", "infrastructure_encryption_enabled", (v) => v === true, "true");
-    expect("LocalUsersDisabled", "local_user_enabled", (v) => v === false, "false");
-    expect("LocalUsersDisabled", "sftp_enabled", (v) => v === false, "false");
-    expect("CrossTenantReplicationDisabled", "cross_tenant_replication_enabled", (v) => v === false, "false");
+    const access = this.plan.access;
+    if (!access.sharedAccessKeyEnabled) {
+      expect("SharedKeyDisabled", "shared_access_key_enabled", sa.shared_access_key_enabled === false, "false (or sharedAccessKeyEnabled: true)");
+    }
 
-    const mode = this.access.publicNetworkAccess;
-    const rules = asBlock(sa.network_rules);
-    const firewall = (message: string) => out.push({ rule: "FirewallDenyByDefault", message: `${where}: ${message}` });
+    const firewall = (key: string, message: string) =>
+      this.fail("FirewallDenyByDefault", `${path}.${key}`, `${path}.${key} ${message}`);
+    const { block: rules, problem } = singleBlock(sa.network_rules);
+    if (problem !== undefined) {
+      firewall("network_rules", `${problem}; the firewall is one block.`);
+    }
+    const mode = access.publicNetworkAccess;
     if (mode !== "Enabled" && rules.default_action !== "Deny") {
-      firewall(`network_rules.default_action is ${show(rules.default_action)}; the baseline requires "Deny" (or publicNetworkAccess: "Enabled").`);
+      firewall("network_rules.default_action", `is ${show(rules.default_action)}; the baseline requires "Deny" (or publicNetworkAccess: "Enabled").`);
     }
     if (mode === "Disabled" && sa.public_network_access_enabled !== false) {
-      firewall(`public_network_access_enabled is ${show(sa.public_network_access_enabled)} although publicNetworkAccess is "Disabled".`);
+      firewall("public_network_access_enabled", `is ${show(sa.public_network_access_enabled)} although publicNetworkAccess is "Disabled".`);
     }
-    if (rules.bypass !== undefined && (!Array.isArray(rules.bypass) || rules.bypass.some((b) => b !== "AzureServices"))) {
-      firewall(`network_rules.bypass is ${show(rules.bypass)}; only "AzureServices" is planned.`);
+    const bypass = rules.bypass;
+    if (bypass !== undefined && (!Array.isArray(bypass) || bypass.some((b) => b !== "AzureServices"))) {
+      firewall("network_rules.bypass", `is ${show(bypass)}; only "AzureServices" is planned.`);
     }
-    // Compared resolved on both sides, so allowed ranges given as tokens (variables) match.
-    const planned = resolve(this.integration, mode === "SelectedNetworks" ? this.access.allowedIpRanges : []);
-    if (rules.ip_rules !== undefined && JSON.stringify(rules.ip_rules) !== JSON.stringify(planned)) {
-      const extra = Array.isArray(rules.ip_rules) && Array.isArray(planned)
-        ? rules.ip_rules.filter((ip) => !planned.includes(ip))
-        : rules.ip_rules;
+    const planned = mode === "SelectedNetworks" ? access.allowedIpRanges : [];
+    const written = rules.ip_rules;
+    if (written !== undefined && JSON.stringify(written) !== JSON.stringify(planned)) {
+      const extra = Array.isArray(written) && Array.isArray(planned) ? written.filter((ip) => !planned.includes(ip)) : written;
       if (!Array.isArray(extra) || extra.length > 0) {
-        firewall(`network_rules.ip_rules lets through ${show(extra)}, which is not in allowedIpRanges.`);
+        firewall("network_rules.ip_rules", `lets through ${show(extra)}, which is not in allowedIpRanges.`);
       }
     }
     for (const key of ["virtual_network_subnet_ids", "private_link_access"]) {
       const value = rules[key];
       if (value !== undefined && !(Array.isArray(value) && value.length === 0)) {
-        firewall(`network_rules.${key} lets through ${show(value)}, which is not planned.`);
+        firewall(`network_rules.${key}`, `lets through ${show(value)}, which is not planned.`);
       }
     }
-
-    out.push(...this.checkRoleAssignments());
-    out.push(...this.checkEventDelivery());
-    out.push(...this.checkApplication());
-    return out;
   }
 
-  private checkRoleAssignments(): { rule: BaselineRule; message: string }[] {
-    const out: { rule: BaselineRule; message: string }[] = [];
-    const roleAssignments = this.integration.node
-      .findAll()
-      .filter(
-        (c): c is TerraformResource =>
-          TerraformResource.isTerraformResource(c) && c.terraformResourceType === "azurerm_role_assignment",
-      );
-    for (const resource of roleAssignments) {
-      const where = `azurerm_role_assignment (${resource.node.path})`;
-      const planned = this.plannedRoles.get(resource);
-      const ra = synthesizedAttributes(resource, [
-        "role_definition_name",
-        "role_definition_id",
-        "scope",
-        "principal_id",
-        "principal_type",
-      ]);
-      const fail = (message: string) => out.push({ rule: "LeastPrivilegeRoles", message: `${where}: ${message}` });
-      if (planned === undefined) {
-        fail("is not one the construct planned; grant extra access outside the construct, where it is reviewed on its own.");
+  public checkRoleAssignments(): void {
+    for (const planned of this.plan.roleAssignments) {
+      const ra = this.body(planned.address);
+      if (ra === undefined) {
         continue;
       }
+      const path = this.pathOf(planned.address);
+      const fail = (key: string, message: string) =>
+        this.fail("LeastPrivilegeRoles", `${path}.${key}`, `${path}.${key} ${message}`);
       if (ra.role_definition_name !== planned.roleDefinitionName) {
-        fail(`role_definition_name is ${show(ra.role_definition_name)}; planned "${planned.roleDefinitionName}".`);
+        fail("role_definition_name", `is ${show(ra.role_definition_name)}; planned "${planned.roleDefinitionName}".`);
       }
       if (ra.role_definition_id !== undefined) {
-        fail(`role_definition_id is set to ${show(ra.role_definition_id)}; planned the role by name "${planned.roleDefinitionName}" only.`);
+        fail("role_definition_id", `is set to ${show(ra.role_definition_id)}; planned the role by name "${planned.roleDefinitionName}" only.`);
       }
-      const plannedScope = resolve(resource, planned.scope);
-      if (ra.scope !== plannedScope) {
-        fail(`scope is ${show(ra.scope)}; planned the narrower ${show(plannedScope)}.`);
+      if (ra.scope !== planned.scope) {
+        fail("scope", `is ${show(ra.scope)}; planned ${show(planned.scope)}.`);
       }
-      const plannedPrincipal = resolve(resource, planned.principalId);
-      if (ra.principal_id !== plannedPrincipal) {
-        fail(`principal_id is ${show(ra.principal_id)}; planned ${show(plannedPrincipal)}.`);
+      if (ra.principal_id !== planned.principalId) {
+        fail("principal_id", `is ${show(ra.principal_id)}; planned ${show(planned.principalId)}.`);
       }
-      if (ra.principal_type !== "ServicePrincipal") {
-        fail(`principal_type is ${show(ra.principal_type)}; planned "ServicePrincipal".`);
+      if (ra.principal_type !== planned.principalType) {
+        fail("principal_type", `is ${show(ra.principal_type)}; planned ${show(planned.principalType)}.`);
       }
     }
-    return out;
   }
 
-  private checkEventDelivery(): { rule: BaselineRule; message: string }[] {
-    const out: { rule: BaselineRule; message: string }[] = [];
-    const i = this.integration;
-    const accountId = resolve(i, i.storageAccount.id);
-    const queueName = resolve(i, i.queue.name);
-    const deadLetterContainerName = resolve(i, i.deadLetterContainer.name);
-    const fail = (where: string, message: string) =>
-      out.push({ rule: "EventDeliveryScoped", message: `${where}: ${message}` });
-    for (const resource of [i.networkEventsContainer, i.deadLetterContainer, i.queue]) {
-      const attributes = synthesizedAttributes(resource, ["storage_account_id"]);
-      if (attributes.storage_account_id !== accountId) {
-        fail(
-          `${resource.terraformResourceType} (${resource.node.path})`,
-          `storage_account_id is ${show(attributes.storage_account_id)}; planned the integration's storage account.`,
+  public checkEventDelivery(): void {
+    const p = this.plan;
+    const accountId = reference(p.storageAccount, "id");
+    const fail = (path: string, message: string) => this.fail("EventDeliveryScoped", path, `${path} ${message}`);
+    for (const address of [p.networkEventsContainer, p.deadLetterContainer, p.queue]) {
+      const body = this.body(address);
+      const path = this.pathOf(address);
+      if (body !== undefined && body.storage_account_id !== accountId) {
+        fail(`${path}.storage_account_id`, `is ${show(body.storage_account_id)}; planned ${show(accountId)}.`);
+      }
+      if (body !== undefined && address.type === "azurerm_storage_container" && body.container_access_type !== "private") {
+        this.fail(
+          "NoPublicBlobAccess",
+          `${path}.container_access_type`,
+          `${path}.container_access_type is ${show(body.container_access_type)}; the baseline requires "private".`,
         );
       }
     }
-    const otherEndpointKeys = [
-      "webhook_endpoint",
-      "azure_function_endpoint",
-      "eventhub_endpoint_id",
-      "hybrid_connection_endpoint_id",
-      "service_bus_queue_endpoint_id",
-      "service_bus_topic_endpoint_id",
-    ];
-    const sub = synthesizedAttributes(i.eventSubscription, [
-      "included_event_types",
-      "subject_filter",
-      "delivery_identity",
-      "dead_letter_identity",
-      "storage_queue_endpoint",
-      "storage_blob_dead_letter_destination",
-      ...otherEndpointKeys,
-    ]);
-    const where = `azurerm_eventgrid_system_topic_event_subscription (${i.eventSubscription.node.path})`;
+    const sub = this.body(p.eventSubscription);
+    if (sub === undefined) {
+      return;
+    }
+    const path = this.pathOf(p.eventSubscription);
     const types = sub.included_event_types;
     if (!Array.isArray(types) || types.length !== 1 || types[0] !== BLOB_CREATED_EVENT_TYPE) {
-      fail(where, `included_event_types is ${show(types)}; planned ["${BLOB_CREATED_EVENT_TYPE}"] only.`);
+      fail(`${path}.included_event_types`, `is ${show(types)}; planned ["${BLOB_CREATED_EVENT_TYPE}"] only.`);
     }
-    const filter = asBlock(sub.subject_filter);
+    const block = (key: string): Json => {
+      const { block: b, problem } = singleBlock(sub[key]);
+      if (problem !== undefined) {
+        fail(`${path}.${key}`, `${problem}; planned once.`);
+      }
+      return b;
+    };
     const prefix = `/blobServices/default/containers/${NETWORK_EVENTS_CONTAINER_NAME}/`;
+    const filter = block("subject_filter");
     if (filter.subject_begins_with !== prefix) {
-      fail(where, `subject_filter.subject_begins_with is ${show(filter.subject_begins_with)}; planned ${show(prefix)}.`);
+      fail(`${path}.subject_filter.subject_begins_with`, `is ${show(filter.subject_begins_with)}; planned ${show(prefix)}.`);
     }
-    for (const block of ["delivery_identity", "dead_letter_identity"]) {
-      const identity = asBlock(sub[block]);
+    for (const key of ["delivery_identity", "dead_letter_identity"]) {
+      const identity = block(key);
       if (identity.type !== "SystemAssigned") {
-        fail(where, `${block}.type is ${show(identity.type)}; planned "SystemAssigned" (the system topic's identity).`);
+        fail(`${path}.${key}.type`, `is ${show(identity.type)}; planned "SystemAssigned" (the system topic's identity).`);
       }
     }
-    const queue = asBlock(sub.storage_queue_endpoint);
-    if (queue.storage_account_id !== accountId || queue.queue_name !== queueName) {
-      fail(where, `storage_queue_endpoint is ${show(queue)}; planned the integration's queue.`);
+    const queue = block("storage_queue_endpoint");
+    const plannedQueue = { storage_account_id: accountId, queue_name: reference(p.queue, "name") };
+    for (const [key, value] of Object.entries(plannedQueue)) {
+      if (queue[key] !== value) {
+        fail(`${path}.storage_queue_endpoint.${key}`, `is ${show(queue[key])}; planned ${show(value)} (the integration's queue).`);
+      }
     }
-    const deadLetter = asBlock(sub.storage_blob_dead_letter_destination);
-    if (
-      deadLetter.storage_account_id !== accountId ||
-      deadLetter.storage_blob_container_name !== deadLetterContainerName
-    ) {
-      fail(where, `storage_blob_dead_letter_destination is ${show(deadLetter)}; planned the integration's dead-letter container.`);
-    }
-    const otherEndpoints = otherEndpointKeys.filter((key) => sub[key] !== undefined);
-    if (otherEndpoints.length > 0) {
-      fail(where, `also sends events to ${otherEndpoints.join(", ")}; planned the queue only.`);
-    }
-    return out;
-  }
-
-  private checkApplication(): { rule: BaselineRule; message: string }[] {
-    const out: { rule: BaselineRule; message: string }[] = [];
-    const i = this.integration;
-    const fail = (where: string, message: string) => out.push({ rule: "SingleTenantApplication", message: `${where}: ${message}` });
-    const app = synthesizedAttributes(i.application, ["sign_in_audience", "required_resource_access"]);
-    const where = `azuread_application (${i.application.node.path})`;
-    if (app.sign_in_audience !== "AzureADMyOrg") {
-      fail(where, `sign_in_audience is ${show(app.sign_in_audience)}; the baseline requires "AzureADMyOrg".`);
-    }
-    const machineReadAll = resolve(i, i.defenderApi.appRoleIds.lookup(MACHINE_READ_ALL));
-    const planned = [{ resource_app_id: DEFENDER_API_CLIENT_ID, resource_access: [{ id: machineReadAll, type: "Role" }] }];
-    if (JSON.stringify(app.required_resource_access) !== JSON.stringify(planned)) {
-      fail(
-        where,
-        `required_resource_access is ${show(app.required_resource_access)}; planned Machine.Read.All (type "Role") on the Defender API (${DEFENDER_API_CLIENT_ID}) only.`,
-      );
-    }
-    const consent = synthesizedAttributes(i.machineReadConsent, ["app_role_id", "principal_object_id", "resource_object_id"]);
-    const plannedConsent = {
-      app_role_id: machineReadAll,
-      principal_object_id: resolve(i, i.servicePrincipalObjectId),
-      resource_object_id: resolve(i, i.defenderApi.objectId),
+    const deadLetter = block("storage_blob_dead_letter_destination");
+    const plannedDeadLetter = {
+      storage_account_id: accountId,
+      storage_blob_container_name: reference(p.deadLetterContainer, "name"),
     };
-    for (const [key, value] of Object.entries(plannedConsent)) {
-      if (consent[key] !== value) {
+    for (const [key, value] of Object.entries(plannedDeadLetter)) {
+      if (deadLetter[key] !== value) {
         fail(
-          `azuread_app_role_assignment (${i.machineReadConsent.node.path})`,
-          `${key} is ${show(consent[key])}; planned ${show(value)} (Machine.Read.All on the Defender API, to the integration's service principal).`,
+          `${path}.storage_blob_dead_letter_destination.${key}`,
+          `is ${show(deadLetter[key])}; planned ${show(value)} (the integration's dead-letter container).`,
         );
       }
     }
-    return out;
+    for (const key of OTHER_ENDPOINT_KEYS) {
+      if (sub[key] !== undefined) {
+        fail(`${path}.${key}`, `is set: events would also go to ${key}; planned the queue only.`);
+      }
+    }
+    const topic = this.body(p.systemTopic);
+    if (topic !== undefined && topic.source_resource_id !== accountId) {
+      fail(`${this.pathOf(p.systemTopic)}.source_resource_id`, `is ${show(topic.source_resource_id)}; planned ${show(accountId)}.`);
+    }
+    if (sub.system_topic !== reference(p.systemTopic, "name")) {
+      fail(`${path}.system_topic`, `is ${show(sub.system_topic)}; planned ${show(reference(p.systemTopic, "name"))}.`);
+    }
   }
+
+  public checkApplication(): void {
+    const p = this.plan;
+    const fail = (path: string, message: string) => this.fail("SingleTenantApplication", path, `${path} ${message}`);
+    const machineReadAll = reference(p.defenderApi, 'app_role_ids["Machine.Read.All"]');
+    const app = this.body(p.application);
+    if (app !== undefined) {
+      const path = this.pathOf(p.application);
+      if (app.sign_in_audience !== "AzureADMyOrg") {
+        fail(`${path}.sign_in_audience`, `is ${show(app.sign_in_audience)}; the baseline requires "AzureADMyOrg".`);
+      }
+      const planned = [{ resource_access: [{ id: machineReadAll, type: "Role" }], resource_app_id: DEFENDER_API_CLIENT_ID }];
+      if (JSON.stringify(sortKeys(app.required_resource_access)) !== JSON.stringify(planned)) {
+        fail(
+          `${path}.required_resource_access`,
+          `is ${show(app.required_resource_access)}; planned Machine.Read.All (type "Role") on the Defender API (${DEFENDER_API_CLIENT_ID}) only.`,
+        );
+      }
+      if (app.password !== undefined) {
+        this.fail("SecretLifetime", `${path}.password`, `${path}.password adds a client secret the construct does not manage.`);
+      }
+    }
+    const sp = this.body(p.servicePrincipal);
+    if (sp !== undefined && sp.client_id !== reference(p.application, "client_id")) {
+      fail(`${this.pathOf(p.servicePrincipal)}.client_id`, `is ${show(sp.client_id)}; planned ${show(reference(p.application, "client_id"))}.`);
+    }
+    const consent = this.body(p.consent);
+    if (consent !== undefined) {
+      const plannedConsent = {
+        app_role_id: machineReadAll,
+        principal_object_id: reference(p.servicePrincipal, "object_id"),
+        resource_object_id: reference(p.defenderApi, "object_id"),
+      };
+      for (const [key, value] of Object.entries(plannedConsent)) {
+        if (consent[key] !== value) {
+          fail(
+            `${this.pathOf(p.consent)}.${key}`,
+            `is ${show(consent[key])}; planned ${show(value)} (Machine.Read.All on the Defender API, to the integration's service principal).`,
+          );
+        }
+      }
+    }
+    const defender = this.body(p.defenderApi);
+    if (defender !== undefined && defender.client_id !== DEFENDER_API_CLIENT_ID) {
+      fail(`${this.pathOf(p.defenderApi)}.client_id`, `is ${show(defender.client_id)}; the Defender API is ${DEFENDER_API_CLIENT_ID}.`);
+    }
+  }
+
+  public checkSecrets(): void {
+    const p = this.plan;
+    if (p.secretLifetimeMonths > MAX_SECRET_MONTHS) {
+      this.fail("SecretLifetime", p.subject, `the secrets are planned to live ${p.secretLifetimeMonths} months; Entra ID and the baseline allow at most ${MAX_SECRET_MONTHS}.`);
+    }
+    for (const planned of [...p.passwords, ...p.secretSchedule]) {
+      const body = this.body(planned.address);
+      if (body === undefined) {
+        continue;
+      }
+      const path = this.pathOf(planned.address);
+      const written = withoutMetadata(body);
+      const keys = new Set([...Object.keys(written), ...Object.keys(planned.attributes)]);
+      for (const key of [...keys].sort()) {
+        if (key === "depends_on" || key === "lifecycle" || key === "provider") {
+          continue;
+        }
+        if (JSON.stringify(sortKeys(written[key])) !== JSON.stringify(sortKeys(planned.attributes[key]))) {
+          this.fail(
+            "SecretLifetime",
+            `${path}.${key}`,
+            `${path}.${key} is ${show(written[key])}; planned ${show(planned.attributes[key])} (each secret's expiry comes from the construct's schedule).`,
+          );
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ everything else in the stack
+
+  /** Side doors: other elements that grant, credential, open or re-route the integration's resources. */
+  public checkOtherElements(): void {
+    const p = this.plan;
+    const storage = new Targets();
+    const group = new Targets();
+    const application = new Targets();
+    const principals = new Targets();
+    const secrets = new Targets();
+    const topic = new Targets();
+    [p.storageAccount, p.networkEventsContainer, p.deadLetterContainer, p.queue].forEach((a) => storage.addAddress(a));
+    group.addAddress(p.resourceGroup);
+    application.addAddress(p.application);
+    application.addAddress(p.servicePrincipal);
+    principals.addAddress(p.servicePrincipal);
+    principals.addAddress(p.systemTopic);
+    topic.addAddress(p.systemTopic);
+    p.passwords.forEach((x) => secrets.addAddress(x.address));
+    this.addAliases({ storage, group, application, principals, secrets, topic });
+
+    const names = p.literalNames;
+    const accountInId =
+      names.storageAccount !== undefined
+        ? new RegExp(`/providers/Microsoft\\.Storage/storageAccounts/${escapeRegExp(names.storageAccount)}(?:/|$|")`, "i")
+        : undefined;
+    const groupAtEnd =
+      names.resourceGroup !== undefined ? new RegExp(`/resourceGroups/${escapeRegExp(names.resourceGroup)}/?$`, "i") : undefined;
+    const targetsStorage = (value: unknown): boolean => {
+      const text = typeof value === "string" ? value : JSON.stringify(value ?? null);
+      return storage.isReferredToBy(text) || (accountInId?.test(text) ?? false);
+    };
+    /** A role scope at the resource group itself (which covers the account). */
+    const targetsGroup = (value: unknown): boolean => {
+      if (typeof value !== "string") {
+        return false;
+      }
+      const trimmed = value.replace(/\/$/, "");
+      const lastReference = /\$\{([^}]*)\}$/.exec(trimmed);
+      return (lastReference !== null && group.isReferredToBy(lastReference[1])) || (groupAtEnd?.test(trimmed) ?? false);
+    };
+
+    for (const [type, byName] of Object.entries(this.resources)) {
+      for (const [name, raw] of Object.entries(byName)) {
+        if (this.planned.has(`resource.${type}.${name}`) || !isObject(raw)) {
+          continue;
+        }
+        const body = withoutMetadata(raw);
+        const path = `resource.${type}.${name}`;
+        const text = JSON.stringify(body);
+        const fail = (rule: BaselineRule, message: string) => this.fail(rule, path, `${path} ${message}`);
+        switch (type) {
+          case "azurerm_role_assignment":
+            if (principals.isReferredToBy(JSON.stringify(body.principal_id ?? null))) {
+              fail("LeastPrivilegeRoles", `grants ${show(body.role_definition_name ?? body.role_definition_id)} to a principal of the integration; it is not one of the planned assignments.`);
+            } else if (targetsStorage(body.scope) || targetsGroup(body.scope)) {
+              fail("LeastPrivilegeRoles", `grants ${show(body.role_definition_name ?? body.role_definition_id)} on ${show(body.scope)}, which covers the integration's storage; it is not one of the planned assignments.`);
+            }
+            continue;
+          case "azurerm_storage_account_network_rules":
+            if (targetsStorage(body.storage_account_id)) {
+              fail("FirewallDenyByDefault", "sets the firewall of the integration's storage account outside its network_rules block.");
+            }
+            continue;
+          case "azurerm_storage_account_local_user":
+            if (targetsStorage(body.storage_account_id)) {
+              fail("LocalUsersDisabled", "adds a local user to the integration's storage account.");
+            }
+            continue;
+          case "azurerm_storage_container":
+            if (
+              (targetsStorage(body.storage_account_id) || targetsStorage(body.storage_account_name) ||
+                (names.storageAccount !== undefined && body.storage_account_name === names.storageAccount)) &&
+              body.container_access_type !== undefined &&
+              body.container_access_type !== "private"
+            ) {
+              fail("NoPublicBlobAccess", `is a ${show(body.container_access_type)} container in the integration's storage account; every container there must be private.`);
+            }
+            continue;
+          case "azurerm_eventgrid_system_topic_event_subscription":
+            if (topic.isReferredToBy(JSON.stringify(body.system_topic ?? null))) {
+              fail("EventDeliveryScoped", "subscribes to the integration's system topic; only the planned subscription may.");
+            }
+            continue;
+          case "azurerm_eventgrid_event_subscription":
+          case "azurerm_eventgrid_system_topic":
+            if (targetsStorage(body.scope) || targetsStorage(body.source_resource_id)) {
+              fail("EventDeliveryScoped", "subscribes to the events of the integration's storage account; only the planned subscription may.");
+            }
+            continue;
+          default:
+            break;
+        }
+        if (secrets.isReferredToBy(text)) {
+          fail("SecretLifetime", "refers to the integration's client secret; copy it with clientSecretKeyVaultId, or read it from the sensitive output.");
+        } else if (type.startsWith("azuread_") && application.isReferredToBy(text)) {
+          fail(
+            CREDENTIAL_TYPES.has(type) ? "SecretLifetime" : "SingleTenantApplication",
+            CREDENTIAL_TYPES.has(type)
+              ? "adds a credential to the integration's application or service principal; its only credentials are the construct's client secrets."
+              : "changes or grants something to the integration's application or service principal.",
+          );
+        } else if (principals.isReferredToBy(text)) {
+          fail("LeastPrivilegeRoles", "passes a principal of the integration to a resource that can grant it access.");
+        }
+      }
+    }
+    const modules = isObject(this.json.module) ? this.json.module : {};
+    for (const [name, raw] of Object.entries(modules)) {
+      const text = JSON.stringify(isObject(raw) ? withoutMetadata(raw) : raw);
+      if (secrets.isReferredToBy(text) || application.isReferredToBy(text) || principals.isReferredToBy(text)) {
+        this.fail(
+          "LeastPrivilegeRoles",
+          `module.${name}`,
+          `module.${name} receives the integration's application, principal or client secret; the guard cannot see inside a module.`,
+        );
+      }
+    }
+  }
+
+  /**
+   * Data sources and locals that stand for the integration's resources: they refer to them, or
+   * look them up by their literal name. Found until nothing new turns up.
+   */
+  private addAliases(sets: {
+    storage: Targets;
+    group: Targets;
+    application: Targets;
+    principals: Targets;
+    secrets: Targets;
+    topic: Targets;
+  }): void {
+    const names = this.plan.literalNames;
+    const locals = isObject(this.json.locals) ? this.json.locals : {};
+    const candidates: { name: string; text: string; body: Json; type?: string }[] = [];
+    for (const [type, byName] of Object.entries(this.dataSources)) {
+      for (const [name, raw] of Object.entries(byName)) {
+        if (!this.planned.has(`data.${type}.${name}`) && isObject(raw)) {
+          const body = withoutMetadata(raw);
+          candidates.push({ name: `data.${type}.${name}`, text: JSON.stringify(body), body, type });
+        }
+      }
+    }
+    for (const [name, value] of Object.entries(locals)) {
+      candidates.push({ name: `local.${name}`, text: JSON.stringify(value ?? null), body: {} });
+    }
+    for (const c of candidates) {
+      if (c.type === "azurerm_storage_account" && names.storageAccount !== undefined && c.body.name === names.storageAccount) {
+        sets.storage.add(c.name);
+      }
+      if (c.type === "azurerm_resource_group" && names.resourceGroup !== undefined && c.body.name === names.resourceGroup) {
+        sets.group.add(c.name);
+      }
+      const byDisplayName =
+        names.applicationDisplayName !== undefined && c.body.display_name === names.applicationDisplayName;
+      if ((c.type === "azuread_application" || c.type === "azuread_service_principal") && byDisplayName) {
+        sets.application.add(c.name);
+        if (c.type === "azuread_service_principal") {
+          sets.principals.add(c.name);
+        }
+      }
+    }
+    let grew = true;
+    while (grew) {
+      grew = false;
+      for (const c of candidates) {
+        for (const set of Object.values(sets)) {
+          if (set.isReferredToBy(c.text) && set.add(c.name)) {
+            grew = true;
+          }
+        }
+        if (c.type === "azuread_service_principal" && sets.application.isReferredToBy(c.text) && sets.principals.add(c.name)) {
+          grew = true;
+        }
+      }
+    }
+  }
+}
+
+/** Object keys sorted, so two JSON values compare by content. */
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return value.map(sortKeys);
+  }
+  if (isObject(value)) {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, sortKeys(value[k])]),
+    );
+  }
+  return value;
+}
+
+/** Every way the written JSON breaks the baseline for one integration, exceptions not applied. */
+export function findBaselineViolations(json: TerraformJson, plan: BaselinePlan): BaselineViolation[] {
+  const check = new Check(json, plan);
+  check.checkStorageAccount();
+  check.checkRoleAssignments();
+  check.checkEventDelivery();
+  check.checkApplication();
+  check.checkSecrets();
+  check.checkOtherElements();
+  return check.violations;
+}
+
+/**
+ * Throws a {@link SecureBaselineError} listing every violation without a reasoned exception, and
+ * every exception that excuses nothing (an unused exception would silently let a later weakening
+ * of that rule through).
+ */
+export function enforceBaseline(json: TerraformJson, plan: BaselinePlan): void {
+  const violations = findBaselineViolations(json, plan);
+  const excepted = new Set(plan.exceptions.map((e) => e.rule));
+  const unexcused = violations.filter((v) => !excepted.has(v.rule));
+  const unused = plan.exceptions
+    .map((e, i) => ({ rule: e.rule, index: i }))
+    .filter((e) => !violations.some((v) => v.rule === e.rule));
+  if (unexcused.length === 0 && unused.length === 0) {
+    return;
+  }
+  const lines = [
+    ...unexcused.map((v) => `  - [${v.rule}] ${v.message}`),
+    ...unused.map(
+      (e) =>
+        `  - baselineExceptions[${e.index}] (${e.rule}): nothing breaks this rule, so the exception would only hide a later weakening; remove it.`,
+    ),
+  ];
+  const rules = [...new Set(unexcused.map((v) => v.rule))];
+  throw new SecureBaselineError(
+    `Secure baseline violated in ${plan.subject}; nothing was synthesized.\n` +
+      lines.join("\n") +
+      (rules.length > 0 ? `\nEach rule: ${rules.map((r) => `${r}: ${BASELINE_RULES[r]}`).join("; ")}.` : "") +
+      (unexcused.length > 0
+        ? "\nIf this is deliberate, add { rule, reason } to the baselineExceptions prop of XshieldMdeIntegration; " +
+          "otherwise remove the override or element that causes it."
+        : ""),
+  );
 }

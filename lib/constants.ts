@@ -55,3 +55,6 @@ export const ROLES = {
 
 /** The resource providers the azurerm provider must register beyond its default set. */
 export const EXTRA_RESOURCE_PROVIDERS = ["Microsoft.EventGrid", "Microsoft.Insights"] as const;
+
+/** Entra ID's cap on a client secret's lifetime, in months. */
+export const MAX_SECRET_MONTHS = 24;

@@ -1,4 +1,5 @@
 export * from "./constants";
+export * from "./props";
 export * from "./validation";
 export * from "./baseline-guard";
 export * from "./xshield-mde-integration";

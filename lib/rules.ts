@@ -209,15 +209,19 @@ export function relativePathProblem(value: unknown, prop: string): Problem {
 
 // ---------------------------------------------------------------- resource group
 
-const RESOURCE_GROUP_CHARACTER = /^[\p{L}\p{N}\-_.()]$/u;
-const RESOURCE_GROUP_NAME = /^[\p{L}\p{N}\-_.()]{0,89}[\p{L}\p{N}\-_()]$/u;
+const RESOURCE_GROUP_CHARACTER = /^[A-Za-z0-9\-_.()]$/;
+const RESOURCE_GROUP_NAME = /^[A-Za-z0-9\-_.()]{0,89}[A-Za-z0-9\-_()]$/;
 
-/** Resource group name: 1–90 letters, digits, `-_.()` (Unicode letters and digits too), not ending in `.`. */
+/**
+ * Resource group name: 1–90 ASCII letters, digits, `-_.()`, not ending in `.`. Azure itself also
+ * takes Unicode letters, but the azurerm provider does not (its check is `^[-\w._()]+$` in Go,
+ * where `\w` is ASCII only), so such a name would only fail at plan.
+ */
 export function resourceGroupNameProblem(value: unknown, prop = "resourceGroupName"): Problem {
   return checkName(prop, value, {
     rule:
-      "1–90 letters, digits, hyphens, underscores, periods and parentheses, not ending in a period " +
-      "(Azure rule)",
+      "1–90 ASCII letters, digits, hyphens, underscores, periods and parentheses, not ending in a period " +
+      "(Azure rule; the azurerm provider accepts ASCII letters only)",
     valid: (v) => RESOURCE_GROUP_NAME.test(v),
     details: (v) => [
       lengthDetail(v, 1, 90),
@@ -225,7 +229,7 @@ export function resourceGroupNameProblem(value: unknown, prop = "resourceGroupNa
       v.endsWith(".") ? 'ends with "."' : undefined,
     ],
     repair: (v) =>
-      Array.from(v.trim())
+      Array.from(v.trim().normalize("NFKD").replace(/[\u0300-\u036f]/g, ""))
         .map((c) => (RESOURCE_GROUP_CHARACTER.test(c) ? c : "-"))
         .slice(0, 90)
         .join("")
@@ -689,16 +693,54 @@ export function ipRangeProblem(value: unknown, prop: string): Problem {
   return undefined;
 }
 
+/** Most IP rules Azure takes on one storage account (Microsoft's storage account limits). */
+export const MAX_IP_RULES = 400;
+
+/** At most {@link MAX_IP_RULES} entries in the storage firewall. */
+export function ipRuleCountProblem(count: number, prop = "allowedIpRanges"): Problem {
+  if (count <= MAX_IP_RULES) {
+    return undefined;
+  }
+  return (
+    `${prop} (${count} entries): must hold at most ${MAX_IP_RULES} entries (Azure's limit of IP rules per storage ` +
+    `account; Azure rejects more only at apply); merge neighbouring addresses into CIDR ranges or remove ${count - MAX_IP_RULES}.`
+  );
+}
+
 // ---------------------------------------------------------------- tags
 
 /** Most tags Azure allows on one resource. */
 export const MAX_TAGS = 50;
-/** Longest tag name on a storage account (512 elsewhere; the same tags go on the account). */
-export const MAX_TAG_NAME_CHARACTERS = 128;
-/** Longest tag value. */
-export const MAX_TAG_VALUE_CHARACTERS = 256;
+/** Longest tag name on a storage account, in UTF-8 bytes (512 elsewhere; the same tags go on the account). */
+export const MAX_TAG_NAME_BYTES = 128;
+/** Longest tag value, in UTF-8 bytes. */
+export const MAX_TAG_VALUE_BYTES = 256;
 /** Characters Azure forbids in tag names. */
 export const FORBIDDEN_TAG_NAME_CHARACTERS: readonly string[] = ["<", ">", "%", "&", "\\", "?", "/"];
+
+/** Length in UTF-8 bytes, as the azurerm provider measures tag names and values (Go's `len`). */
+export function utf8Bytes(value: string): number {
+  return Buffer.byteLength(value, "utf8");
+}
+
+/** The longest prefix of `value` of at most `maxBytes` UTF-8 bytes, never splitting a character. */
+function truncateToBytes(value: string, maxBytes: number): string {
+  let out = "";
+  for (const c of Array.from(value)) {
+    if (utf8Bytes(out + c) > maxBytes) {
+      break;
+    }
+    out += c;
+  }
+  return out;
+}
+
+/** "12 bytes long (6 characters)" or "12 bytes long" when they agree. */
+function byteLengthDetail(value: string): string {
+  const bytes = utf8Bytes(value);
+  const characters = characterCount(value);
+  return bytes === characters ? `${bytes} bytes long` : `${bytes} bytes long in UTF-8 (${characters} characters)`;
+}
 
 /** How a tag is named in a message: `tags["Cost Center"]`. */
 export function tagProp(key: string, prop = "tags"): string {
@@ -716,18 +758,17 @@ export function tagCountProblem(count: number, prop = "tags"): Problem {
   );
 }
 
-/** Tag name: 1–128 characters, none of `< > % & \ ? /`. */
+/** Tag name: 1–128 UTF-8 bytes, none of `< > % & \ ? /`. */
 export function tagNameProblem(key: unknown, prop = "tags"): Problem {
   if (isToken(key) || typeof key !== "string") {
     return undefined;
   }
   const forbidden = [...new Set(Array.from(key).filter((c) => FORBIDDEN_TAG_NAME_CHARACTERS.includes(c)))];
-  const n = characterCount(key);
   const details: string[] = [];
-  if (n === 0) {
+  if (key === "") {
     details.push("the tag name is empty");
-  } else if (n > MAX_TAG_NAME_CHARACTERS) {
-    details.push(`the tag name is ${n} characters long`);
+  } else if (utf8Bytes(key) > MAX_TAG_NAME_BYTES) {
+    details.push(`the tag name is ${byteLengthDetail(key)}`);
   }
   if (forbidden.length > 0) {
     details.push(`the tag name contains ${quoteList(forbidden)}`);
@@ -735,31 +776,77 @@ export function tagNameProblem(key: unknown, prop = "tags"): Problem {
   if (details.length === 0) {
     return undefined;
   }
-  const repaired = Array.from(key)
-    .filter((c) => !FORBIDDEN_TAG_NAME_CHARACTERS.includes(c))
-    .slice(0, MAX_TAG_NAME_CHARACTERS)
-    .join("");
+  const repaired = truncateToBytes(
+    Array.from(key)
+      .filter((c) => !FORBIDDEN_TAG_NAME_CHARACTERS.includes(c))
+      .join(""),
+    MAX_TAG_NAME_BYTES,
+  );
   const fix = repaired !== "" ? `use e.g. ${JSON.stringify(repaired)}` : "give the tag a name";
   return (
-    `${tagProp(key, prop)}: ${details.join(" and ")}; a tag name must be 1–${MAX_TAG_NAME_CHARACTERS} characters ` +
-    `(the storage account limit) without ${FORBIDDEN_TAG_NAME_CHARACTERS.join(" ")}; ${fix}.`
+    `${tagProp(key, prop)}: ${details.join(" and ")}; a tag name must be 1–${MAX_TAG_NAME_BYTES} bytes in UTF-8 ` +
+    `(the storage account limit, as the azurerm provider counts it) without ${FORBIDDEN_TAG_NAME_CHARACTERS.join(" ")}; ${fix}.`
   );
 }
 
-/** Tag value: a string of at most 256 characters. */
+/** Tag value: a string of at most 256 UTF-8 bytes. */
 export function tagValueProblem(key: string, value: unknown, prop = "tags"): Problem {
   if (isToken(value)) {
     return undefined;
   }
-  const rule = `a tag value must be a string of at most ${MAX_TAG_VALUE_CHARACTERS} characters`;
+  const rule = `a tag value must be a string of at most ${MAX_TAG_VALUE_BYTES} bytes in UTF-8 (as the azurerm provider counts it)`;
   if (typeof value !== "string") {
     return `${tagProp(key, prop)} ${show(value)}: ${rule}, but it is a ${value === null ? "null" : typeof value}; write it as a string.`;
   }
-  const n = characterCount(value);
-  if (n <= MAX_TAG_VALUE_CHARACTERS) {
+  if (utf8Bytes(value) <= MAX_TAG_VALUE_BYTES) {
     return undefined;
   }
-  return `${tagProp(key, prop)} ${show(value)}: ${rule}, but it is ${n} characters long; shorten it to ${MAX_TAG_VALUE_CHARACTERS}.`;
+  return (
+    `${tagProp(key, prop)} ${show(value)}: ${rule}, but it is ${byteLengthDetail(value)}; ` +
+    `shorten it; use e.g. ${JSON.stringify(truncateToBytes(value, MAX_TAG_VALUE_BYTES))}.`
+  );
+}
+
+/**
+ * Tag names that differ only in case: Azure treats tag names case-insensitively, so it would keep
+ * one of them and Terraform would show a change on every plan.
+ */
+export function tagCaseProblems(keys: readonly string[], prop = "tags"): string[] {
+  const seen = new Map<string, string>();
+  const problems: string[] = [];
+  for (const key of keys) {
+    if (isToken(key)) {
+      continue;
+    }
+    const first = seen.get(key.toLowerCase());
+    if (first === undefined) {
+      seen.set(key.toLowerCase(), key);
+    } else {
+      problems.push(
+        `${tagProp(key, prop)}: differs from ${tagProp(first, prop)} only in case; Azure treats tag names ` +
+          "case-insensitively and keeps one of them (Terraform would then show a change on every plan); keep one.",
+      );
+    }
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------- literals
+
+/**
+ * A prop that must be a literal value: it decides which resources exist, a rule of the guard, or
+ * arithmetic done at synth time, none of which a Terraform expression (a token) can do.
+ *
+ * @param why completes "…a literal is needed because it …"
+ */
+export function literalProblem(value: unknown, prop: string, why: string): Problem {
+  if (!isToken(value)) {
+    return undefined;
+  }
+  return (
+    `${prop}: is a token (a Terraform expression, known only when Terraform plans), but it must be a literal ` +
+    `value because it ${why}; write the value itself.`
+  );
 }
 
 // ---------------------------------------------------------------- baseline exceptions

@@ -1,5 +1,7 @@
+import * as fs from "fs";
+import * as path from "path";
 import { App } from "cdktf";
-import { EnvironmentConfig, EnvironmentError, buildApp, checkEnvironments, collectWarnings } from "./app";
+import { EnvironmentConfig, EnvironmentError, buildApp, collectWarnings } from "./app";
 import { SecureBaselineError } from "./baseline-guard";
 import { XshieldValidationError } from "./validation";
 import { SKIP_CROSS_STACK_PREPARATION } from "./xshield-mde-stack";
@@ -52,22 +54,39 @@ function withoutTokenTraces<T>(work: () => T): T {
 }
 
 /**
+ * Runs `build`; when it throws, removes the (empty) output folders cdktf's `App` created for it,
+ * so that refused input leaves nothing behind. Folders that existed before are left alone.
+ */
+function withoutNewFoldersOnFailure<T>(outdir: string, build: () => T): T {
+  const created = [path.join(outdir, "stacks"), outdir].filter((folder) => !fs.existsSync(folder));
+  try {
+    return build();
+  } catch (error) {
+    for (const folder of created) {
+      try {
+        fs.rmdirSync(folder);
+      } catch {
+        // Not empty or already gone: leave it.
+      }
+    }
+    throw error;
+  }
+}
+
+/**
  * Synthesizes one stack per environment into `outdir` — `buildApp(environments).synth()` — and
  * reports the warnings, which the cdktf CLI prints itself but a plain `node` run would not.
- * Every environment is checked before anything is written; all failures come in one
- * `EnvironmentError`, each under its environment's name.
+ * Every environment is built (and so validated, once) before anything is written; all failures
+ * come in one `EnvironmentError`, each under its environment's name, and leave no folder behind.
  */
 export function synthEnvironments(environments: readonly EnvironmentConfig[], options: SynthEnvironmentsOptions = {}): App {
-  // Bad input is refused before anything is created on disk.
-  const failures = checkEnvironments(environments);
-  if (failures.length > 0) {
-    throw new EnvironmentError(failures);
-  }
   const outdir = options.outdir ?? process.env.CDKTF_OUTDIR ?? "cdktf.out";
   const synth = () => {
     // Nothing runs between building and synthesizing, so the stacks may skip cdktf's search for
     // references to other stacks when they cannot hold any.
-    const app = buildApp(environments, { outdir, context: { [SKIP_CROSS_STACK_PREPARATION]: true } });
+    const app = withoutNewFoldersOnFailure(outdir, () =>
+      buildApp(environments, { outdir, context: { [SKIP_CROSS_STACK_PREPARATION]: true } }),
+    );
     app.synth();
     return app;
   };

@@ -1,4 +1,11 @@
-import { BASELINE_RULES } from "./baseline-guard";
+import {
+  BASELINE_RULES,
+  defaultRotationMonths,
+  XSHIELD_MDE_INTEGRATION_DEFAULTS,
+  type XshieldMdeIntegrationProps,
+  type XshieldMdeStackProps,
+} from "./props";
+import { MAX_SECRET_MONTHS } from "./constants";
 import {
   baselineExceptionProblems,
   booleanProblem,
@@ -6,10 +13,12 @@ import {
   displayNameProblem,
   guidProblem,
   ipRangeProblem,
+  ipRuleCountProblem,
   isToken,
   keyVaultIdCaseWarning,
   keyVaultIdProblem,
   keyVaultSecretNameProblem,
+  literalProblem,
   locationProblem,
   locationWarning,
   oneOfProblem,
@@ -20,17 +29,12 @@ import {
   show,
   stateKeyProblem,
   storageAccountNameProblem,
+  tagCaseProblems,
   tagCountProblem,
   tagNameProblem,
   tagValueProblem,
   wholeNumberProblem,
 } from "./rules";
-import {
-  defaultRotationMonths,
-  XSHIELD_MDE_INTEGRATION_DEFAULTS,
-  type XshieldMdeIntegrationProps,
-} from "./xshield-mde-integration";
-import type { XshieldMdeStackProps } from "./xshield-mde-stack";
 
 export { guidProblem, isGuid } from "./rules";
 
@@ -81,7 +85,6 @@ class Collector {
 
 const PUBLIC_NETWORK_ACCESS_VALUES = ["SelectedNetworks", "Enabled", "Disabled"] as const;
 const ACCOUNT_REPLICATION_TYPES = ["LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"] as const;
-const MAX_SECRET_MONTHS = 24;
 
 /** A list prop as an array of elements, or why it is not one (tokens give `undefined`: skip). */
 function listOf(value: unknown, prop: string, c: Collector): unknown[] | undefined {
@@ -114,7 +117,10 @@ export function validateIntegrationProps(props: XshieldMdeIntegrationProps): Val
     c.error(queueNameProblem(props.queueName));
   }
   if (props.createResourceGroup !== undefined) {
-    c.error(booleanProblem(props.createResourceGroup, "createResourceGroup"));
+    c.error(
+      literalProblem(props.createResourceGroup, "createResourceGroup", "decides whether the resource group is created or looked up"),
+      booleanProblem(props.createResourceGroup, "createResourceGroup"),
+    );
   }
 
   // ---- Entra application
@@ -150,10 +156,16 @@ export function validateIntegrationProps(props: XshieldMdeIntegrationProps): Val
   }
 
   // ---- storage account
-  c.error(oneOfProblem(props.publicNetworkAccess ?? d.publicNetworkAccess, "publicNetworkAccess", PUBLIC_NETWORK_ACCESS_VALUES));
+  c.error(
+    literalProblem(props.publicNetworkAccess, "publicNetworkAccess", "decides the firewall's default action, its IP rules and a rule of the guard"),
+    oneOfProblem(props.publicNetworkAccess ?? d.publicNetworkAccess, "publicNetworkAccess", PUBLIC_NETWORK_ACCESS_VALUES),
+  );
   checkNetworkAccess(props, c);
   if (props.sharedAccessKeyEnabled !== undefined) {
-    c.error(booleanProblem(props.sharedAccessKeyEnabled, "sharedAccessKeyEnabled"));
+    c.error(
+      literalProblem(props.sharedAccessKeyEnabled, "sharedAccessKeyEnabled", "decides a rule of the secure-baseline guard"),
+      booleanProblem(props.sharedAccessKeyEnabled, "sharedAccessKeyEnabled"),
+    );
   }
   if (props.accountReplicationType !== undefined) {
     c.error(oneOfProblem(props.accountReplicationType, "accountReplicationType", ACCOUNT_REPLICATION_TYPES));
@@ -205,10 +217,18 @@ export function validateIntegrationProps(props: XshieldMdeIntegrationProps): Val
 
   // ---- tags and baseline exceptions
   checkTags(props.tags, c);
+  const exceptionsWhy = "decides which rules of the secure-baseline guard apply, and a reviewer must read it in the code";
+  c.error(literalProblem(props.baselineExceptions, "baselineExceptions", exceptionsWhy));
   const exceptions = listOf(props.baselineExceptions, "baselineExceptions", c) ?? [];
   const knownRules = Object.keys(BASELINE_RULES);
   const seenRules = new Map<string, number>();
   exceptions.forEach((exception, i) => {
+    const fields = typeof exception === "object" && exception !== null ? (exception as { rule?: unknown; reason?: unknown }) : {};
+    c.error(
+      literalProblem(exception, `baselineExceptions[${i}]`, exceptionsWhy),
+      literalProblem(fields.rule, `baselineExceptions[${i}].rule`, exceptionsWhy),
+      literalProblem(fields.reason, `baselineExceptions[${i}].reason`, exceptionsWhy),
+    );
     c.error(...baselineExceptionProblems(exception, `baselineExceptions[${i}]`, knownRules));
     const rule = typeof exception === "object" && exception !== null ? (exception as { rule?: unknown }).rule : undefined;
     if (typeof rule === "string" && !isToken(rule)) {
@@ -229,6 +249,11 @@ export function validateIntegrationProps(props: XshieldMdeIntegrationProps): Val
 /** Expiry 1–24 months; rotation 1 to the (resolved) expiry, with a warning when equal. */
 function checkSecretMonths(props: XshieldMdeIntegrationProps, c: Collector): void {
   const d = XSHIELD_MDE_INTEGRATION_DEFAULTS;
+  const scheduleWhy = "is arithmetic at synth time: the secret's rotation schedule and the guard's lifetime check are computed from it";
+  c.error(
+    literalProblem(props.clientSecretExpiryMonths, "clientSecretExpiryMonths", scheduleWhy),
+    literalProblem(props.clientSecretRotationMonths, "clientSecretRotationMonths", scheduleWhy),
+  );
   const expiry = props.clientSecretExpiryMonths ?? d.clientSecretExpiryMonths;
   const expiryProblem = wholeNumberProblem(
     expiry,
@@ -289,6 +314,7 @@ function checkNetworkAccess(props: XshieldMdeIntegrationProps, c: Collector): vo
   const access = props.publicNetworkAccess ?? XSHIELD_MDE_INTEGRATION_DEFAULTS.publicNetworkAccess;
   const rangesKnown = props.allowedIpRanges === undefined || !isToken(props.allowedIpRanges);
   const ranges = listOf(props.allowedIpRanges, "allowedIpRanges", c) ?? [];
+  c.error(ipRuleCountProblem(ranges.length));
 
   const firstIndex = new Map<string, number>();
   ranges.forEach((range, i) => {
@@ -347,6 +373,7 @@ function checkTags(tags: XshieldMdeIntegrationProps["tags"], c: Collector): void
   for (const [key, value] of entries) {
     c.error(tagNameProblem(key), tagValueProblem(key, value));
   }
+  c.error(...tagCaseProblems(entries.map(([key]) => key)));
 }
 
 /**
@@ -374,10 +401,21 @@ export function validateStackProps(props: XshieldMdeStackProps): ValidationRepor
     );
   }
   const backend = props.backend;
-  if (backend === undefined || isToken(backend)) {
+  const backendWhy = "goes into the Terraform backend block, which Terraform reads before any variable or reference exists";
+  if (backend === undefined) {
+    return c.report();
+  }
+  if (isToken(backend)) {
+    c.error(literalProblem(backend, "backend", backendWhy));
     return c.report();
   }
   const kind: unknown = (backend as { type?: unknown }).type;
+  c.error(literalProblem(kind, "backend.type", backendWhy));
+  for (const [key, value] of Object.entries(backend)) {
+    if (key !== "type") {
+      c.error(literalProblem(value, `backend.${key}`, backendWhy));
+    }
+  }
   if (kind === "local") {
     if (backend.type === "local" && backend.path !== undefined) {
       c.error(relativePathProblem(backend.path, "backend.path"));
@@ -391,7 +429,19 @@ export function validateStackProps(props: XshieldMdeStackProps): ValidationRepor
       subscription(backend.subscriptionId, "backend.subscriptionId"),
       backend.useAzureadAuth === undefined ? undefined : booleanProblem(backend.useAzureadAuth, "backend.useAzureadAuth"),
     );
-  } else {
+    if (backend.subscriptionId === undefined && isToken(props.subscriptionId)) {
+      c.error(
+        "subscriptionId: is a token, and the azurerm backend would take it as its subscription, but a backend takes " +
+          "literal values only; set backend.subscriptionId to the state account's subscription id.",
+      );
+    }
+    if (isToken(props.tenantId)) {
+      c.error(
+        "tenantId: is a token, and the azurerm backend would take it as its tenant, but a backend takes literal values " +
+          "only; write the tenant id itself (or leave tenantId unset to use the tenant Terraform signs in to).",
+      );
+    }
+  } else if (!isToken(kind)) {
     c.error(oneOfProblem(kind, "backend.type", ["local", "azurerm"]));
   }
   return c.report();

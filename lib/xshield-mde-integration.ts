@@ -1,4 +1,15 @@
-import { Annotations, Aspects } from "cdktf";
+import {
+  Annotations,
+  DefaultTokenResolver,
+  Fn,
+  StringConcat,
+  TerraformDataSource,
+  TerraformElement,
+  TerraformLocal,
+  TerraformStack,
+  Token,
+  Tokenization,
+} from "cdktf";
 import { Construct } from "constructs";
 import { AppRoleAssignment } from "@cdktf/provider-azuread/lib/app-role-assignment";
 import { Application } from "@cdktf/provider-azuread/lib/application";
@@ -19,7 +30,7 @@ import { StorageQueue } from "@cdktf/provider-azurerm/lib/storage-queue";
 import { Offset } from "@cdktf/provider-time/lib/offset";
 import { Rotating } from "@cdktf/provider-time/lib/rotating";
 import { Sleep } from "@cdktf/provider-time/lib/sleep";
-import { BaselineException, SecureBaselineGuard } from "./baseline-guard";
+import { Address, BaselinePlan, enforceBaseline, PlannedRoleAssignment } from "./baseline-guard";
 import {
   BLOB_CREATED_EVENT_TYPE,
   BuiltInRole,
@@ -30,243 +41,9 @@ import {
   ROLES,
   STORAGE_SYSTEM_TOPIC_TYPE,
 } from "./constants";
+import { ResolvedIntegrationProps, resolveIntegrationProps, XshieldMdeIntegrationProps } from "./props";
 import { throwIfInvalid, validateIntegrationProps } from "./validation";
-
-/**
- * How the storage account can be reached from public networks.
- *
- * - `SelectedNetworks`: the firewall denies everything except trusted Azure services (so Defender's
- *   Streaming API and Event Grid can write) and the public IPv4 ranges in `allowedIpRanges`
- *   (Xshield's egress addresses).
- * - `Enabled`: any address on the internet may try to authenticate. Data still needs Entra ID
- *   authorisation, but the firewall no longer narrows who can try.
- * - `Disabled`: no public access at all, trusted services included; only private endpoints you add
- *   yourself can reach the account.
- */
-export type PublicNetworkAccess = "SelectedNetworks" | "Enabled" | "Disabled";
-
-/** Storage redundancy, in Azure's own terms. */
-export type AccountReplicationType = "LRS" | "ZRS" | "GRS" | "RAGRS" | "GZRS" | "RAGZRS";
-
-/** Properties of {@link XshieldMdeIntegration}. */
-export interface XshieldMdeIntegrationProps {
-  /**
-   * Azure region of the resource group, storage account and Event Grid system topic, as Azure
-   * names it (`westeurope`, `eastus2`).
-   */
-  readonly location: string;
-
-  /**
-   * Name of the resource group that holds the storage resources.
-   *
-   * Created unless `createResourceGroup` is `false`.
-   */
-  readonly resourceGroupName: string;
-
-  /**
-   * Name of the storage account MDE's Streaming API exports DeviceNetworkEvents to: 3–24 lowercase
-   * letters and digits, unique across all of Azure.
-   */
-  readonly storageAccountName: string;
-
-  /**
-   * Name of the storage queue that receives one message per new DeviceNetworkEvents blob.
-   *
-   * @default "xshield-mde-events"
-   */
-  readonly queueName?: string;
-
-  /**
-   * Display name of the Entra ID application Xshield signs in as.
-   *
-   * @default "Xshield MDE Integration"
-   */
-  readonly applicationDisplayName?: string;
-
-  /**
-   * Object ids of Entra ID users or service principals made owners of the application and its
-   * service principal, in addition to the identity that deploys.
-   *
-   * @default - only the deploying identity owns them
-   */
-  readonly additionalOwnerObjectIds?: string[];
-
-  /**
-   * Lifetime of each client secret, in months (1–24; Entra ID caps a secret at 24 months).
-   *
-   * @default 24
-   */
-  readonly clientSecretExpiryMonths?: number;
-
-  /**
-   * Months after which the first `terraform apply` replaces the client secret with a new one
-   * (1 to `clientSecretExpiryMonths`). The gap between rotation and expiry is the window in which
-   * an apply must run; equal values leave no window and draw a warning.
-   *
-   * @default - one month before expiry (`clientSecretExpiryMonths - 1`, at least 1)
-   */
-  readonly clientSecretRotationMonths?: number;
-
-  /**
-   * Resource id of an existing Key Vault that also receives the client secret, as an
-   * `azurerm_key_vault_secret` whose expiration date equals the secret's. The deploying identity
-   * needs permission to set secrets in that vault.
-   *
-   * @default - the secret is not copied to a Key Vault
-   */
-  readonly clientSecretKeyVaultId?: string;
-
-  /**
-   * Name of the Key Vault secret when `clientSecretKeyVaultId` is set.
-   *
-   * @default "xshield-mde-client-secret"
-   */
-  readonly clientSecretKeyVaultSecretName?: string;
-
-  /**
-   * Who may reach the storage account over public networks. See {@link PublicNetworkAccess}.
-   *
-   * @default "SelectedNetworks"
-   */
-  readonly publicNetworkAccess?: PublicNetworkAccess;
-
-  /**
-   * Public IPv4 addresses or CIDR ranges (up to /30) let through the storage firewall in
-   * `SelectedNetworks` mode: Xshield's egress addresses, which ColorTokens gives you.
-   *
-   * @default - none: Xshield cannot read until they are added (synth warns)
-   */
-  readonly allowedIpRanges?: string[];
-
-  /**
-   * Allow shared-key (account key and SAS) authorisation on the storage account. Opens the account
-   * to anyone holding a key; only turn it on if Defender's Streaming API cannot write without it.
-   *
-   * @default false
-   */
-  readonly sharedAccessKeyEnabled?: boolean;
-
-  /**
-   * Storage redundancy.
-   *
-   * @default "LRS"
-   */
-  readonly accountReplicationType?: AccountReplicationType;
-
-  /**
-   * Days after which DeviceNetworkEvents blobs and dead-lettered events are deleted (1–3650).
-   *
-   * @default 30
-   */
-  readonly blobRetentionDays?: number;
-
-  /**
-   * How many times Event Grid tries to deliver a blob-created event to the queue (1–30) before it
-   * writes the event to the dead-letter container.
-   *
-   * @default 30
-   */
-  readonly eventDeliveryMaxAttempts?: number;
-
-  /**
-   * Minutes Event Grid keeps retrying an event (1–1440) before it dead-letters it.
-   *
-   * @default 1440
-   */
-  readonly eventTimeToLiveMinutes?: number;
-
-  /**
-   * Seconds to wait, on the first deploy, between creating Event Grid's role assignments and
-   * creating the event subscription (0–1800). Event Grid refuses to create the subscription while
-   * its identity's new roles have not taken effect yet.
-   *
-   * @default 120
-   */
-  readonly rolePropagationWaitSeconds?: number;
-
-  /**
-   * Create the resource group. `false` uses an existing resource group of that name (looked up
-   * with a data source); the deploying identity then needs rights on that group only.
-   *
-   * @default true
-   */
-  readonly createResourceGroup?: boolean;
-
-  /**
-   * Tags applied to every Azure resource the construct creates (at most 50).
-   *
-   * @default - no tags
-   */
-  readonly tags?: { [key: string]: string };
-
-  /**
-   * Deliberate exceptions to the secure baseline, each with its reason. The guard that checks the
-   * synthesized storage account and role assignments lets these rules pass; every other weakening
-   * fails synthesis.
-   *
-   * @default - no exceptions
-   */
-  readonly baselineExceptions?: BaselineException[];
-}
-
-/** The defaults of every optional prop, in one typed place. */
-export const XSHIELD_MDE_INTEGRATION_DEFAULTS = {
-  queueName: "xshield-mde-events",
-  applicationDisplayName: "Xshield MDE Integration",
-  clientSecretExpiryMonths: 24,
-  clientSecretKeyVaultSecretName: "xshield-mde-client-secret",
-  publicNetworkAccess: "SelectedNetworks",
-  sharedAccessKeyEnabled: false,
-  accountReplicationType: "LRS",
-  blobRetentionDays: 30,
-  eventDeliveryMaxAttempts: 30,
-  eventTimeToLiveMinutes: 1440,
-  rolePropagationWaitSeconds: 120,
-  createResourceGroup: true,
-} as const satisfies Partial<XshieldMdeIntegrationProps>;
-
-/** The rotation default: one month before expiry, at least one month. */
-export function defaultRotationMonths(expiryMonths: number): number {
-  return Math.max(1, expiryMonths - 1);
-}
-
-/** Every prop with its default applied. */
-export type ResolvedIntegrationProps = Required<
-  Omit<XshieldMdeIntegrationProps, "clientSecretKeyVaultId" | "tags" | "baselineExceptions">
-> &
-  Pick<XshieldMdeIntegrationProps, "clientSecretKeyVaultId"> & {
-    readonly tags: { [key: string]: string };
-    readonly baselineExceptions: BaselineException[];
-  };
-
-/** Applies the defaults to the props. */
-export function resolveIntegrationProps(props: XshieldMdeIntegrationProps): ResolvedIntegrationProps {
-  const d = XSHIELD_MDE_INTEGRATION_DEFAULTS;
-  const expiry = props.clientSecretExpiryMonths ?? d.clientSecretExpiryMonths;
-  return {
-    location: props.location,
-    resourceGroupName: props.resourceGroupName,
-    storageAccountName: props.storageAccountName,
-    queueName: props.queueName ?? d.queueName,
-    applicationDisplayName: props.applicationDisplayName ?? d.applicationDisplayName,
-    additionalOwnerObjectIds: props.additionalOwnerObjectIds ?? [],
-    clientSecretExpiryMonths: expiry,
-    clientSecretRotationMonths: props.clientSecretRotationMonths ?? defaultRotationMonths(expiry),
-    clientSecretKeyVaultId: props.clientSecretKeyVaultId,
-    clientSecretKeyVaultSecretName: props.clientSecretKeyVaultSecretName ?? d.clientSecretKeyVaultSecretName,
-    publicNetworkAccess: props.publicNetworkAccess ?? d.publicNetworkAccess,
-    allowedIpRanges: props.allowedIpRanges ?? [],
-    sharedAccessKeyEnabled: props.sharedAccessKeyEnabled ?? d.sharedAccessKeyEnabled,
-    accountReplicationType: props.accountReplicationType ?? d.accountReplicationType,
-    blobRetentionDays: props.blobRetentionDays ?? d.blobRetentionDays,
-    eventDeliveryMaxAttempts: props.eventDeliveryMaxAttempts ?? d.eventDeliveryMaxAttempts,
-    eventTimeToLiveMinutes: props.eventTimeToLiveMinutes ?? d.eventTimeToLiveMinutes,
-    rolePropagationWaitSeconds: props.rolePropagationWaitSeconds ?? d.rolePropagationWaitSeconds,
-    createResourceGroup: props.createResourceGroup ?? d.createResourceGroup,
-    tags: props.tags ?? {},
-    baselineExceptions: props.baselineExceptions ?? [],
-  };
-}
+import { checkWrittenJson, TerraformJson } from "./written-json";
 
 /** The ARM id of a blob container, built from its account's id (never a data-plane URL). */
 function containerScope(accountId: string, containerName: string): string {
@@ -360,8 +137,8 @@ export class XshieldMdeIntegration extends Construct {
   public readonly queueName: string;
   /** The DeviceNetworkEvents container's name (fixed by Defender). */
   public readonly networkEventsContainerName: string = NETWORK_EVENTS_CONTAINER_NAME;
-  /** The aspect that fails synthesis when the secure baseline is weakened. */
-  public readonly baselineGuard: SecureBaselineGuard;
+  /** The role assignments the construct made on purpose, with what each must carry. */
+  private readonly plannedRoles: { resource: RoleAssignment; role: string; scope: string; principalId: string; principalType?: string }[] = [];
 
   public constructor(scope: Construct, id: string, props: XshieldMdeIntegrationProps) {
     super(scope, id);
@@ -374,9 +151,8 @@ export class XshieldMdeIntegration extends Construct {
 
     const config = resolveIntegrationProps(props);
     this.config = config;
-    this.baselineGuard = new SecureBaselineGuard(this, config, config.baselineExceptions);
-    Aspects.of(this).add(this.baselineGuard);
-    const tags = Object.keys(config.tags).length > 0 ? config.tags : undefined;
+    // A token for the whole map (a Terraform variable) passes through; an empty map writes no tags.
+    const tags = config.tags !== undefined && (Token.isUnresolved(config.tags) || Object.keys(config.tags).length > 0) ? config.tags : undefined;
 
     // ---- Entra ID: the application Xshield signs in as (steps 1–4) ----
     this.clientConfig = new DataAzureadClientConfig(this, "client-config");
@@ -384,7 +160,10 @@ export class XshieldMdeIntegration extends Construct {
       clientId: DEFENDER_API_CLIENT_ID,
     });
     const machineReadAllRoleId = this.defenderApi.appRoleIds.lookup(MACHINE_READ_ALL);
-    const owners = [this.clientConfig.objectId, ...config.additionalOwnerObjectIds];
+    // A token for the whole list is a Terraform list: concatenated by Terraform, not spread here.
+    const owners = Token.isUnresolved(config.additionalOwnerObjectIds)
+      ? Token.asList(Fn.concat([[this.clientConfig.objectId], config.additionalOwnerObjectIds]))
+      : [this.clientConfig.objectId, ...config.additionalOwnerObjectIds];
 
     this.application = new Application(this, "application", {
       displayName: config.applicationDisplayName,
@@ -603,6 +382,106 @@ export class XshieldMdeIntegration extends Construct {
     this.tenantId = this.clientConfig.tenantId;
     this.clientSecretRotatesAt = this.secretRotation.rotationRfc3339;
     this.storageAccountName = this.storageAccount.name;
+
+    // The guard judges the JSON the stack finally writes, after everything else has had its say.
+    checkWrittenJson(TerraformStack.of(this), (json) => this.enforceBaseline(json));
+  }
+
+  /**
+   * Fails with a {@link SecureBaselineError} when the stack's final JSON breaks the secure
+   * baseline for this integration. Called with every JSON the stack produces; an integration
+   * removed from the construct tree is no longer judged.
+   */
+  private enforceBaseline(json: TerraformJson): void {
+    if (this.isAttached()) {
+      enforceBaseline(json, this.baselinePlan());
+    }
+  }
+
+  private isAttached(): boolean {
+    for (let child: Construct = this; child.node.scope !== undefined; child = child.node.scope as Construct) {
+      if (child.node.scope.node.tryFindChild(child.node.id) !== child) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** What this integration planned, in terms of the written JSON (every token resolved). */
+  private baselinePlan(): BaselinePlan {
+    const stack = TerraformStack.of(this);
+    const resolve = (value: unknown): unknown =>
+      Tokenization.resolve(value, { scope: stack, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) });
+    const text = (value: string): string => String(resolve(value));
+    const address = (element: TerraformElement): Address => {
+      if (element instanceof TerraformLocal) {
+        return { type: "local", name: element.friendlyUniqueId };
+      }
+      const type = (element as TerraformElement & { terraformResourceType?: unknown }).terraformResourceType;
+      return { type: String(type), name: element.friendlyUniqueId, data: TerraformDataSource.isTerraformDataSource(element) };
+    };
+    const literal = (value: string): string | undefined => (Token.isUnresolved(value) ? undefined : value);
+    const c = this.config;
+    const roleAssignments: PlannedRoleAssignment[] = this.plannedRoles.map((r) => ({
+      address: address(r.resource),
+      roleDefinitionName: r.role,
+      scope: text(r.scope),
+      principalId: text(r.principalId),
+      principalType: r.principalType,
+    }));
+    return {
+      subject: this.node.path,
+      storageAccount: address(this.storageAccount),
+      networkEventsContainer: address(this.networkEventsContainer),
+      deadLetterContainer: address(this.deadLetterContainer),
+      queue: address(this.queue),
+      systemTopic: address(this.systemTopic),
+      eventSubscription: address(this.eventSubscription),
+      application: address(this.application),
+      servicePrincipal: address(this.servicePrincipal),
+      consent: address(this.machineReadConsent),
+      defenderApi: address(this.defenderApi),
+      resourceGroup: address(this.resourceGroup ?? this.existingResourceGroup!),
+      roleAssignments,
+      passwords: [
+        {
+          address: address(this.applicationPassword),
+          attributes: resolve({
+            application_id: this.application.id,
+            display_name: "Xshield",
+            end_date: this.secretExpiry.rfc3339,
+            rotate_when_changed: { rotation: this.secretRotation.id },
+          }) as { [key: string]: unknown },
+        },
+      ],
+      secretSchedule: [
+        { address: address(this.secretRotation), attributes: { rotation_months: c.clientSecretRotationMonths } },
+        {
+          address: address(this.secretExpiry),
+          attributes: resolve({
+            base_rfc3339: this.secretRotation.rfc3339,
+            offset_months: c.clientSecretExpiryMonths,
+            triggers: { rotation: this.secretRotation.id },
+          }) as { [key: string]: unknown },
+        },
+      ],
+      secretLifetimeMonths: c.clientSecretExpiryMonths,
+      otherElements: this.node
+        .findAll()
+        .filter((n): n is TerraformElement => TerraformElement.isTerraformElement(n) && ("terraformResourceType" in n || n instanceof TerraformLocal))
+        .map(address),
+      access: {
+        sharedAccessKeyEnabled: c.sharedAccessKeyEnabled,
+        publicNetworkAccess: c.publicNetworkAccess,
+        allowedIpRanges: resolve(c.allowedIpRanges),
+      },
+      literalNames: {
+        storageAccount: literal(c.storageAccountName),
+        resourceGroup: literal(c.resourceGroupName),
+        applicationDisplayName: literal(c.applicationDisplayName),
+      },
+      exceptions: c.baselineExceptions,
+    };
   }
 
   /**
@@ -626,10 +505,12 @@ export class XshieldMdeIntegration extends Construct {
       principalType: "ServicePrincipal",
       description: options.description,
     });
-    this.baselineGuard.planRoleAssignment(assignment, {
-      roleDefinitionName: options.role.name,
+    this.plannedRoles.push({
+      resource: assignment,
+      role: options.role.name,
       scope: options.scope,
       principalId: options.principalId,
+      principalType: "ServicePrincipal",
     });
     return assignment;
   }

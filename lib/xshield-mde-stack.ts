@@ -4,79 +4,9 @@ import { AzureadProvider } from "@cdktf/provider-azuread/lib/provider";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { TimeProvider } from "@cdktf/provider-time/lib/provider";
 import { EXTRA_RESOURCE_PROVIDERS } from "./constants";
+import { XshieldMdeStackProps } from "./props";
 import { throwIfInvalid, validateIntegrationProps, validateStackProps } from "./validation";
-import { XshieldMdeIntegration, XshieldMdeIntegrationProps } from "./xshield-mde-integration";
-
-/**
- * Terraform state on the local disk. Fine for a trial; the state holds the client secret, so use
- * {@link AzurermStateBackend} for anything real.
- */
-export interface LocalStateBackend {
-  readonly type: "local";
-  /**
-   * Path of the state file, relative to the stack's folder `cdktf.out/stacks/<env>/`.
-   *
-   * @default "../../../terraform.<env>.tfstate" (the project folder, next to cdktf.json)
-   */
-  readonly path?: string;
-}
-
-/** Terraform state in an Azure storage blob: encrypted, access-controlled and locked. */
-export interface AzurermStateBackend {
-  readonly type: "azurerm";
-  /** Resource group of the state storage account. */
-  readonly resourceGroupName: string;
-  /** The state storage account. */
-  readonly storageAccountName: string;
-  /** The state container. */
-  readonly containerName: string;
-  /**
-   * Blob name of the state.
-   *
-   * @default "xshield-mde/<env>.tfstate"
-   */
-  readonly key?: string;
-  /**
-   * Authenticate to the state account with Entra ID instead of an account key. The identity that
-   * runs Terraform then needs Storage Blob Data Contributor on the state container.
-   *
-   * @default true
-   */
-  readonly useAzureadAuth?: boolean;
-  /**
-   * Subscription of the state storage account, when it is not the integration's.
-   *
-   * @default - the stack's `subscriptionId` (else `ARM_SUBSCRIPTION_ID`)
-   */
-  readonly subscriptionId?: string;
-}
-
-/** Where an environment keeps its Terraform state. */
-export type StateBackend = LocalStateBackend | AzurermStateBackend;
-
-/** Properties of {@link XshieldMdeStack}. */
-export interface XshieldMdeStackProps {
-  /** The integration's properties. */
-  readonly integration: XshieldMdeIntegrationProps;
-  /**
-   * Azure subscription that holds the storage resources.
-   *
-   * @default - taken from `ARM_SUBSCRIPTION_ID` when Terraform plans
-   */
-  readonly subscriptionId?: string;
-  /**
-   * Entra ID tenant of the application and the subscription.
-   *
-   * @default - the tenant of the identity Terraform runs as (`ARM_TENANT_ID` or the Azure CLI login)
-   */
-  readonly tenantId?: string;
-  /**
-   * Where Terraform state is kept.
-   *
-   * @default - local state in `terraform.<env>.tfstate` in the project folder
-   */
-  readonly backend?: StateBackend;
-}
+import { XshieldMdeIntegration } from "./xshield-mde-integration";
 
 /**
  * App context key by which `synthEnvironments` lets its stacks skip cdktf's cross-stack
@@ -157,17 +87,20 @@ function containsToken(value: unknown): boolean {
   return false;
 }
 
+/** The integration's problems, when `integration` is an object to validate at all. */
+function integrationProblems(props: XshieldMdeStackProps): string[] {
+  const integration: unknown = props.integration;
+  return integration !== undefined && integration !== null && typeof integration === "object"
+    ? validateIntegrationProps(props.integration).errors
+    : [];
+}
+
 /**
- * Every problem with a stack's props: its own and its integration's, so that one error lists
- * them all.
+ * Every problem with a stack's props, its own and its integration's, so that one error lists
+ * them all (for checking an environment without building it).
  */
 export function stackProblems(props: XshieldMdeStackProps): string[] {
-  const integration: unknown = props.integration;
-  const integrationErrors =
-    integration !== undefined && integration !== null && typeof integration === "object"
-      ? validateIntegrationProps(props.integration).errors
-      : [];
-  return [...validateStackProps(props).errors, ...integrationErrors];
+  return [...validateStackProps(props).errors, ...integrationProblems(props)];
 }
 
 /**
@@ -185,10 +118,12 @@ export class XshieldMdeStack extends TerraformStack {
   public constructor(scope: Construct, id: string, props: XshieldMdeStackProps) {
     super(scope, id);
 
-    // The integration validates its own props once, in its constructor. Only when the stack's
-    // props fail too are the integration's problems added here, so one error lists them all.
-    if (validateStackProps(props).errors.length > 0) {
-      throwIfInvalid(`XshieldMdeStack "${id}"`, stackProblems(props));
+    // The stack validates its own props; the integration validates its own, once, in its
+    // constructor. Only when the stack's props fail (so the integration is never built) are the
+    // integration's problems added here, so that one error lists them all.
+    const own = validateStackProps(props).errors;
+    if (own.length > 0) {
+      throwIfInvalid(`XshieldMdeStack "${id}"`, [...own, ...integrationProblems(props)]);
     }
 
     new AzureadProvider(this, "azuread", { tenantId: props.tenantId });

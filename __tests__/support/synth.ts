@@ -1,7 +1,9 @@
 import { Testing, TerraformStack } from "cdktf";
 import { IConstruct } from "constructs";
-import { XshieldMdeIntegration, XshieldMdeIntegrationProps } from "../../lib/xshield-mde-integration";
-import { XshieldMdeStack, XshieldMdeStackProps } from "../../lib/xshield-mde-stack";
+import { XshieldMdeIntegration } from "../../lib/xshield-mde-integration";
+import { XshieldMdeIntegrationProps } from "../../lib/props";
+import { XshieldMdeStack } from "../../lib/xshield-mde-stack";
+import { XshieldMdeStackProps } from "../../lib/props";
 
 /** Props that pass every rule; tests change one thing at a time. */
 export const VALID_PROPS: XshieldMdeIntegrationProps = {

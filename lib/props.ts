@@ -1,0 +1,358 @@
+/**
+ * The props of the construct and the stack, their defaults and the names of the secure-baseline
+ * rules. Everything else in `lib/` imports this module; it imports nothing from `lib/`, so the
+ * layers never loop back: props ← validation, guard ← construct ← stack ← app.
+ */
+
+/**
+ * How the storage account can be reached from public networks.
+ *
+ * - `SelectedNetworks`: the firewall denies everything except trusted Azure services (so Defender's
+ *   Streaming API and Event Grid can write) and the public IPv4 ranges in `allowedIpRanges`
+ *   (Xshield's egress addresses).
+ * - `Enabled`: any address on the internet may try to authenticate. Data still needs Entra ID
+ *   authorisation, but the firewall no longer narrows who can try.
+ * - `Disabled`: no public access at all, trusted services included; only private endpoints you add
+ *   yourself can reach the account.
+ */
+export type PublicNetworkAccess = "SelectedNetworks" | "Enabled" | "Disabled";
+
+/** Storage redundancy, in Azure's own terms. */
+export type AccountReplicationType = "LRS" | "ZRS" | "GRS" | "RAGRS" | "GZRS" | "RAGZRS";
+
+/** The rules of the secure baseline the guard enforces on the synthesized configuration. */
+export const BASELINE_RULES = {
+  MinimumTls12: "the storage account accepts TLS 1.2 or newer only (min_tls_version TLS1_2)",
+  HttpsOnly: "the storage account accepts HTTPS only (https_traffic_only_enabled true)",
+  NoPublicBlobAccess:
+    "no container may allow anonymous reads (allow_nested_items_to_be_public false, every container on the account private)",
+  SharedKeyDisabled:
+    "shared-key and SAS authorisation are off, so every request is authorised by Entra ID (shared_access_key_enabled false, default_to_oauth_authentication true)",
+  InfrastructureEncryption: "data is encrypted twice at rest (infrastructure_encryption_enabled true)",
+  LocalUsersDisabled: "no local (SFTP) users (local_user_enabled false, sftp_enabled false, no azurerm_storage_account_local_user)",
+  CrossTenantReplicationDisabled:
+    "objects cannot be replicated to another tenant (cross_tenant_replication_enabled false)",
+  FirewallDenyByDefault:
+    "the storage firewall denies by default and lets through only trusted Azure services and allowedIpRanges (network_rules, given once, and no azurerm_storage_account_network_rules)",
+  LeastPrivilegeRoles:
+    "role assignments are exactly the planned ones: the planned role, on the planned scope, to the planned principal; nothing else in the stack grants a role on the integration's storage or resource group, or anything to its principals",
+  EventDeliveryScoped:
+    "only new DeviceNetworkEvents blobs are forwarded, only to the integration's queue, with the topic's managed identity; the containers and the queue stay in the integration's storage account; no other event subscription reads the account",
+  SingleTenantApplication:
+    "the Entra application is single-tenant and holds exactly Machine.Read.All on the Defender API, granted to its own service principal; nothing else in the stack changes the application or its service principal",
+  SecretLifetime:
+    "the application's only credentials are the construct's client secrets, each expiring on the date the construct computes (at most 24 months after it is created), and nothing else refers to them",
+  WrittenAsPlanned:
+    "every resource of the integration is written once, at its own address, as a single resource: not removed, without count, for_each or dynamic blocks, and without ignore_changes on what the baseline checks",
+} as const;
+
+/** A rule of the secure baseline. */
+export type BaselineRule = keyof typeof BASELINE_RULES;
+
+/** A deliberate, reviewed exception to one rule of the secure baseline. */
+export interface BaselineException {
+  /** The rule that may be broken. */
+  readonly rule: BaselineRule;
+  /** Why, in words a reviewer understands (at least 20 characters). */
+  readonly reason: string;
+}
+
+/** Properties of `XshieldMdeIntegration`. */
+export interface XshieldMdeIntegrationProps {
+  /**
+   * Azure region of the resource group, storage account and Event Grid system topic, as Azure
+   * names it (`westeurope`, `eastus2`).
+   */
+  readonly location: string;
+
+  /**
+   * Name of the resource group that holds the storage resources.
+   *
+   * Created unless `createResourceGroup` is `false`.
+   */
+  readonly resourceGroupName: string;
+
+  /**
+   * Name of the storage account MDE's Streaming API exports DeviceNetworkEvents to: 3–24 lowercase
+   * letters and digits, unique across all of Azure.
+   */
+  readonly storageAccountName: string;
+
+  /**
+   * Name of the storage queue that receives one message per new DeviceNetworkEvents blob.
+   *
+   * @default "xshield-mde-events"
+   */
+  readonly queueName?: string;
+
+  /**
+   * Display name of the Entra ID application Xshield signs in as.
+   *
+   * @default "Xshield MDE Integration"
+   */
+  readonly applicationDisplayName?: string;
+
+  /**
+   * Object ids of Entra ID users or service principals made owners of the application and its
+   * service principal, in addition to the identity that deploys. A token for the whole list (a
+   * Terraform variable) is passed through.
+   *
+   * @default - only the deploying identity owns them
+   */
+  readonly additionalOwnerObjectIds?: string[];
+
+  /**
+   * Lifetime of each client secret, in months (1–24; Entra ID caps a secret at 24 months). Must
+   * be a literal: the guard checks it and the rotation is computed from it.
+   *
+   * @default 24
+   */
+  readonly clientSecretExpiryMonths?: number;
+
+  /**
+   * Months after which the first `terraform apply` replaces the client secret with a new one
+   * (1 to `clientSecretExpiryMonths`). The gap between rotation and expiry is the window in which
+   * an apply must run; equal values leave no window and draw a warning. Must be a literal.
+   *
+   * @default - one month before expiry (`clientSecretExpiryMonths - 1`, at least 1)
+   */
+  readonly clientSecretRotationMonths?: number;
+
+  /**
+   * Resource id of an existing Key Vault that also receives the current client secret, as an
+   * `azurerm_key_vault_secret` whose expiration date equals the secret's. The deploying identity
+   * needs permission to set secrets in that vault.
+   *
+   * @default - the secret is not copied to a Key Vault
+   */
+  readonly clientSecretKeyVaultId?: string;
+
+  /**
+   * Name of the Key Vault secret when `clientSecretKeyVaultId` is set.
+   *
+   * @default "xshield-mde-client-secret"
+   */
+  readonly clientSecretKeyVaultSecretName?: string;
+
+  /**
+   * Who may reach the storage account over public networks. See {@link PublicNetworkAccess}.
+   * Must be a literal: it decides the firewall's shape and a guard rule.
+   *
+   * @default "SelectedNetworks"
+   */
+  readonly publicNetworkAccess?: PublicNetworkAccess;
+
+  /**
+   * Public IPv4 addresses or CIDR ranges (up to /30; at most 400) let through the storage firewall
+   * in `SelectedNetworks` mode: Xshield's egress addresses, which ColorTokens gives you.
+   *
+   * @default - none: Xshield cannot read until they are added (synth warns)
+   */
+  readonly allowedIpRanges?: string[];
+
+  /**
+   * Allow shared-key (account key and SAS) authorisation on the storage account. Opens the account
+   * to anyone holding a key; only turn it on if Defender's Streaming API cannot write without it.
+   * Must be a literal: it decides a guard rule.
+   *
+   * @default false
+   */
+  readonly sharedAccessKeyEnabled?: boolean;
+
+  /**
+   * Storage redundancy.
+   *
+   * @default "LRS"
+   */
+  readonly accountReplicationType?: AccountReplicationType;
+
+  /**
+   * Days after which DeviceNetworkEvents blobs and dead-lettered events are deleted (1–3650).
+   * Must be a literal.
+   *
+   * @default 30
+   */
+  readonly blobRetentionDays?: number;
+
+  /**
+   * How many times Event Grid tries to deliver a blob-created event to the queue (1–30) before it
+   * writes the event to the dead-letter container.
+   *
+   * @default 30
+   */
+  readonly eventDeliveryMaxAttempts?: number;
+
+  /**
+   * Minutes Event Grid keeps retrying an event (1–1440) before it dead-letters it.
+   *
+   * @default 1440
+   */
+  readonly eventTimeToLiveMinutes?: number;
+
+  /**
+   * Seconds to wait, on the first deploy, between creating Event Grid's role assignments and
+   * creating the event subscription (0–1800). Event Grid refuses to create the subscription while
+   * its identity's new roles have not taken effect yet.
+   *
+   * @default 120
+   */
+  readonly rolePropagationWaitSeconds?: number;
+
+  /**
+   * Create the resource group. `false` uses an existing resource group of that name (looked up
+   * with a data source); the deploying identity then needs rights on that group only. Must be a
+   * literal: it decides which resources exist.
+   *
+   * @default true
+   */
+  readonly createResourceGroup?: boolean;
+
+  /**
+   * Tags applied to every Azure resource the construct creates (at most 50).
+   *
+   * @default - no tags
+   */
+  readonly tags?: { [key: string]: string };
+
+  /**
+   * Deliberate exceptions to the secure baseline, each with its reason. The guard that checks the
+   * synthesized configuration lets these rules pass; every other weakening fails synthesis, and
+   * so does an exception for a rule nothing breaks. Must be literals.
+   *
+   * @default - no exceptions
+   */
+  readonly baselineExceptions?: BaselineException[];
+}
+
+/** The defaults of every optional prop, in one typed place. */
+export const XSHIELD_MDE_INTEGRATION_DEFAULTS = {
+  queueName: "xshield-mde-events",
+  applicationDisplayName: "Xshield MDE Integration",
+  clientSecretExpiryMonths: 24,
+  clientSecretKeyVaultSecretName: "xshield-mde-client-secret",
+  publicNetworkAccess: "SelectedNetworks",
+  sharedAccessKeyEnabled: false,
+  accountReplicationType: "LRS",
+  blobRetentionDays: 30,
+  eventDeliveryMaxAttempts: 30,
+  eventTimeToLiveMinutes: 1440,
+  rolePropagationWaitSeconds: 120,
+  createResourceGroup: true,
+} as const satisfies Partial<XshieldMdeIntegrationProps>;
+
+/** The rotation default: one month before expiry, at least one month. */
+export function defaultRotationMonths(expiryMonths: number): number {
+  return Math.max(1, expiryMonths - 1);
+}
+
+/** Every prop with its default applied. */
+export type ResolvedIntegrationProps = Required<
+  Omit<XshieldMdeIntegrationProps, "clientSecretKeyVaultId" | "tags" | "baselineExceptions">
+> &
+  Pick<XshieldMdeIntegrationProps, "clientSecretKeyVaultId" | "tags"> & {
+    readonly baselineExceptions: BaselineException[];
+  };
+
+/** Applies the defaults to the props. */
+export function resolveIntegrationProps(props: XshieldMdeIntegrationProps): ResolvedIntegrationProps {
+  const d = XSHIELD_MDE_INTEGRATION_DEFAULTS;
+  const expiry = props.clientSecretExpiryMonths ?? d.clientSecretExpiryMonths;
+  return {
+    location: props.location,
+    resourceGroupName: props.resourceGroupName,
+    storageAccountName: props.storageAccountName,
+    queueName: props.queueName ?? d.queueName,
+    applicationDisplayName: props.applicationDisplayName ?? d.applicationDisplayName,
+    additionalOwnerObjectIds: props.additionalOwnerObjectIds ?? [],
+    clientSecretExpiryMonths: expiry,
+    clientSecretRotationMonths: props.clientSecretRotationMonths ?? defaultRotationMonths(expiry),
+    clientSecretKeyVaultId: props.clientSecretKeyVaultId,
+    clientSecretKeyVaultSecretName: props.clientSecretKeyVaultSecretName ?? d.clientSecretKeyVaultSecretName,
+    publicNetworkAccess: props.publicNetworkAccess ?? d.publicNetworkAccess,
+    allowedIpRanges: props.allowedIpRanges ?? [],
+    sharedAccessKeyEnabled: props.sharedAccessKeyEnabled ?? d.sharedAccessKeyEnabled,
+    accountReplicationType: props.accountReplicationType ?? d.accountReplicationType,
+    blobRetentionDays: props.blobRetentionDays ?? d.blobRetentionDays,
+    eventDeliveryMaxAttempts: props.eventDeliveryMaxAttempts ?? d.eventDeliveryMaxAttempts,
+    eventTimeToLiveMinutes: props.eventTimeToLiveMinutes ?? d.eventTimeToLiveMinutes,
+    rolePropagationWaitSeconds: props.rolePropagationWaitSeconds ?? d.rolePropagationWaitSeconds,
+    createResourceGroup: props.createResourceGroup ?? d.createResourceGroup,
+    tags: props.tags,
+    baselineExceptions: props.baselineExceptions ?? [],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The stack
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Terraform state on the local disk. Fine for a trial; the state holds the client secret, so use
+ * {@link AzurermStateBackend} for anything real.
+ */
+export interface LocalStateBackend {
+  readonly type: "local";
+  /**
+   * Path of the state file, relative to the stack's folder `cdktf.out/stacks/<env>/`.
+   *
+   * @default "../../../terraform.<env>.tfstate" (the project folder, next to cdktf.json)
+   */
+  readonly path?: string;
+}
+
+/** Terraform state in an Azure storage blob: encrypted, access-controlled and locked. */
+export interface AzurermStateBackend {
+  readonly type: "azurerm";
+  /** Resource group of the state storage account. */
+  readonly resourceGroupName: string;
+  /** The state storage account. */
+  readonly storageAccountName: string;
+  /** The state container. */
+  readonly containerName: string;
+  /**
+   * Blob name of the state.
+   *
+   * @default "xshield-mde/<env>.tfstate"
+   */
+  readonly key?: string;
+  /**
+   * Authenticate to the state account with Entra ID instead of an account key. The identity that
+   * runs Terraform then needs Storage Blob Data Contributor on the state container.
+   *
+   * @default true
+   */
+  readonly useAzureadAuth?: boolean;
+  /**
+   * Subscription of the state storage account, when it is not the integration's.
+   *
+   * @default - the stack's `subscriptionId` (else `ARM_SUBSCRIPTION_ID`)
+   */
+  readonly subscriptionId?: string;
+}
+
+/** Where an environment keeps its Terraform state. Terraform backends take literals only. */
+export type StateBackend = LocalStateBackend | AzurermStateBackend;
+
+/** Properties of `XshieldMdeStack`. */
+export interface XshieldMdeStackProps {
+  /** The integration's properties. */
+  readonly integration: XshieldMdeIntegrationProps;
+  /**
+   * Azure subscription that holds the storage resources.
+   *
+   * @default - taken from `ARM_SUBSCRIPTION_ID` when Terraform plans
+   */
+  readonly subscriptionId?: string;
+  /**
+   * Entra ID tenant of the application and the subscription.
+   *
+   * @default - the tenant of the identity Terraform runs as (`ARM_TENANT_ID` or the Azure CLI login)
+   */
+  readonly tenantId?: string;
+  /**
+   * Where Terraform state is kept.
+   *
+   * @default - local state in `terraform.<env>.tfstate` in the project folder
+   */
+  readonly backend?: StateBackend;
+}
