@@ -9,12 +9,14 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tls from "node:tls";
+import * as fc from "fast-check";
 import { BlobServiceClient, StorageSharedKeyCredential as BlobSharedKey, type StoragePipelineOptions as BlobPipelineOptions } from "@azure/storage-blob";
 import { QueueServiceClient, StorageSharedKeyCredential as QueueSharedKey, type StoragePipelineOptions as QueuePipelineOptions } from "@azure/storage-queue";
 import { MACHINE_READ_ALL, NETWORK_EVENTS_CONTAINER_NAME } from "../lib/constants";
 import { DEV_ACCOUNT_KEY, DEV_ACCOUNT_NAME, RunningAzurite, startAzurite } from "./support/azurite";
 import { FakeApp, FakeEntra, startFakeEntra } from "./support/fake-entra";
 import { FakeStorage, startFakeStorage } from "./support/fake-storage";
+import { longDescription, SECRET_ENCODINGS, SecretEncoding, secretLeaks } from "./support/secret-echo";
 import { createTestCertificate, TestCertificate } from "./support/tls-cert";
 import { Io, main } from "../tools/verify";
 import {
@@ -26,6 +28,7 @@ import {
   formatDuration,
   formatReport,
   resolveEndpoints,
+  SECRET_HIDDEN,
   secretScrubber,
   verifyIntegration,
   VerifyInputs,
@@ -57,8 +60,38 @@ const APPS = {
 };
 /** A secret no app has: the "wrong secret" cases send it. */
 const WRONG_SECRET = secret("wrong");
+
+/**
+ * The secret of the apps whose servers quote it back: characters each encoding writes differently
+ * (~ space " + / \ é), then random ones.
+ */
+const ECHO_SECRET = `Zq~ "+/\\é${randomBytes(18).toString("base64url")}`;
+/**
+ * How much description comes before the quoted secret. verify shortens a quoted text to 300
+ * characters: with 250 the secret is whole within them, with 275 the cut falls inside it (10 or
+ * more characters in, on every path), with 330 it starts after the limit.
+ */
+const ECHO_AFTER = [250, 275, 330] as const;
+const echoKey = (at: "token" | "defender", encoding: SecretEncoding, after: number) => `${at} ${encoding.name} ${after}`;
+/** One app per server, encoding and description length, all with ECHO_SECRET. */
+const ECHO_APPS = new Map(
+  (["token", "defender"] as const).flatMap((at) =>
+    SECRET_ENCODINGS.flatMap((encoding) =>
+      ECHO_AFTER.map((after) => [echoKey(at, encoding, after), app("echo", { secret: ECHO_SECRET, echoSecret: { at, after, encode: encoding.encode } })] as const),
+    ),
+  ),
+);
+const echoApp = (at: "token" | "defender", encoding: SecretEncoding, after: number): FakeApp => ECHO_APPS.get(echoKey(at, encoding, after))!;
+/** What the echoing storage fake says in its error; set before each run. */
+let storageEcho = "";
+
 /** Every secret of this file: none may ever appear in anything verify prints or returns. */
-const ALL_SECRETS = [...Object.values(APPS).map((a) => a.secret), WRONG_SECRET];
+const ALL_SECRETS = [...Object.values(APPS).map((a) => a.secret), WRONG_SECRET, ECHO_SECRET];
+
+/** Where texts hold a piece (8+ characters) of ECHO_SECRET in any encoding; says where, never what. */
+const echoLeaks = (...texts: readonly string[]): string[] => secretLeaks(texts.join("\n"), ECHO_SECRET);
+/** Both ways verify shows results: the --json array and the printed report. */
+const shown = (results: readonly CheckResult[]): string => `${JSON.stringify(results, null, 2)}\n${formatReport(results).join("\n")}`;
 
 /** Storage accounts in Azurite: one complete, one whose events container is empty, one bare. */
 const FULL_ACCOUNT = DEV_ACCOUNT_NAME;
@@ -74,6 +107,7 @@ let azurite: RunningAzurite;
 let firewall: FakeStorage;
 let noQueueRole: FakeStorage;
 let noBlobRole: FakeStorage;
+let echoStorage: FakeStorage;
 let workDir: string;
 /** Everything any verify run printed or returned in this file, for the secret assertion at the end. */
 const everythingPrinted: string[] = [];
@@ -122,8 +156,8 @@ const statuses = (results: readonly CheckResult[]) => results.map((r) => `${r.ch
 beforeAll(async () => {
   cert = createTestCertificate();
   workDir = mkdtempSync(join(tmpdir(), "verify-test-"));
-  [entra, azurite, firewall, noQueueRole, noBlobRole] = await Promise.all([
-    startFakeEntra({ certPem: cert.certPem, keyPem: cert.keyPem, apps: Object.values(APPS) }),
+  [entra, azurite, firewall, noQueueRole, noBlobRole, echoStorage] = await Promise.all([
+    startFakeEntra({ certPem: cert.certPem, keyPem: cert.keyPem, apps: [...Object.values(APPS), ...ECHO_APPS.values()] }),
     startAzurite({
       certPath: cert.certPath,
       keyPath: cert.keyPath,
@@ -135,6 +169,7 @@ beforeAll(async () => {
     startFakeStorage({ certPem: cert.certPem, keyPem: cert.keyPem, account: FULL_ACCOUNT, status: 403, errorCode: "AuthorizationFailure" }),
     startFakeStorage({ certPem: cert.certPem, keyPem: cert.keyPem, account: FULL_ACCOUNT, status: 403, errorCode: "AuthorizationPermissionMismatch" }),
     startFakeStorage({ certPem: cert.certPem, keyPem: cert.keyPem, account: FULL_ACCOUNT, status: 403, errorCode: "AuthorizationPermissionMismatch" }),
+    startFakeStorage({ certPem: cert.certPem, keyPem: cert.keyPem, account: FULL_ACCOUNT, status: 400, errorCode: "InvalidQueryParameterValue", message: () => storageEcho }),
   ]);
 
   // Seed Azurite through the emulator itself, with shared keys (the app under test only ever uses tokens).
@@ -161,7 +196,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all([azurite?.stop(), entra?.close(), firewall?.close(), noQueueRole?.close(), noBlobRole?.close()]);
+  await Promise.all([azurite?.stop(), entra?.close(), firewall?.close(), noQueueRole?.close(), noBlobRole?.close(), echoStorage?.close()]);
   cert?.remove();
   if (workDir) rmSync(workDir, { recursive: true, force: true });
   // Nothing left running: the watchdog child has exited, and both its pid and Azurite's are gone.
@@ -360,6 +395,46 @@ describe("verifyIntegration", () => {
     expect(JSON.stringify(results)).not.toContain(WRONG_SECRET);
   });
 
+  // The assertions below compare booleans and counts only: a failing one must not print the secret.
+  describe.each(SECRET_ENCODINGS.map((encoding) => [encoding.name, encoding] as const))("a secret a server quotes back %s", (_name, encoding) => {
+    test("by the token endpoint, after a long description: hidden, and no piece of it left where the message is shortened", async () => {
+      for (const after of ECHO_AFTER) {
+        const results = await verify(inputs(echoApp("token", encoding, after)));
+        const credentials = byCheck(results).credentials!;
+        expect({ after, status: credentials.status, aadsts: credentials.message.includes("AADSTS50012"), leaks: echoLeaks(shown(results)) }).toEqual({
+          after,
+          status: "fail",
+          aadsts: true,
+          leaks: [],
+        });
+        if (after === ECHO_AFTER[0]) {
+          // Whole within the first 300 characters: recognised, not merely cut off.
+          expect(credentials.message.includes(SECRET_HIDDEN)).toBe(true);
+        }
+      }
+    });
+
+    test("by the Defender API and storage, after a long description: hidden, and no piece of it left where the message is shortened", async () => {
+      for (const after of ECHO_AFTER) {
+        storageEcho = `${longDescription(after)}${encoding.encode(ECHO_SECRET)}.`;
+        const results = await verify(
+          inputs(echoApp("defender", encoding, after)),
+          endpoints({ queueEndpoint: echoStorage.endpoint, blobEndpoint: echoStorage.endpoint }),
+        );
+        expect({ after, statuses: statuses(results), leaks: echoLeaks(shown(results)) }).toEqual({
+          after,
+          statuses: ["credentials:pass", "consent:pass", "defender-api:fail", "queue:fail", "events:fail"],
+          leaks: [],
+        });
+        if (after === ECHO_AFTER[0]) {
+          // (The queue client reports a 400 without the body's message.)
+          const r = byCheck(results);
+          expect([r["defender-api"], r.events].map((c) => c!.message.includes(SECRET_HIDDEN))).toEqual([true, true]);
+        }
+      }
+    });
+  });
+
   test("endpoints must be https URLs", async () => {
     await expect(verifyIntegration(inputs(APPS.good), endpoints({ queueEndpoint: "http://127.0.0.1:1/x" }))).rejects.toThrow(VerifyOptionsError);
     await expect(verifyIntegration(inputs(APPS.good), endpoints({ authorityHost: "not a url" }))).rejects.toThrow(/not a URL/);
@@ -386,6 +461,30 @@ describe("helpers", () => {
     const scrub = secretScrubber(["a b~c/d", ""]);
     expect(scrub("x a b~c/d y a%20b~c%2Fd z")).toBe("x [client secret hidden] y [client secret hidden] z");
     expect(scrub("nothing here")).toBe("nothing here");
+  });
+
+  test("secretScrubber hides the secret in every encoding a server may quote it in, and in mixtures of them", () => {
+    const secret = `k~ "+/\\é🔑${"x".repeat(8)}`;
+    const scrub = secretScrubber([secret]);
+    for (const { name, encode } of SECRET_ENCODINGS) {
+      expect([name, scrub(`before ${encode(secret)} between ${encode(secret)} after`)]).toEqual([
+        name,
+        `before ${SECRET_HIDDEN} between ${SECRET_HIDDEN} after`,
+      ]);
+    }
+    // Character by character: %7e here, \u0020 there, a raw quote, &#x2B; …
+    expect(scrub(`<k%7e\\u0020"&#x2B;%2F\\\\\\u00e9%F0%9F%94%91xxxxxxxx>`)).toBe(`<${SECRET_HIDDEN}>`);
+    // Hex digits in either case, but the secret's own letters exactly as they are.
+    expect(scrub(`K~ "+/\\é🔑${"x".repeat(8)}`)).not.toContain(SECRET_HIDDEN);
+    expect(scrub("nothing here, not even k~ or xxxxxxxx")).toBe("nothing here, not even k~ or xxxxxxxx");
+  });
+
+  test("secretScrubber recognises any secret, whatever its characters, in every encoding", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", minLength: 1, maxLength: 24 }), fc.constantFrom(...SECRET_ENCODINGS), (secret, { encode }) => {
+        expect(secretScrubber([secret])(encode(secret))).toBe(SECRET_HIDDEN);
+      }),
+    );
   });
 
   test("decodeJwtPayload reads claims without verifying, and refuses non-JWTs", () => {
@@ -564,6 +663,21 @@ describe("verify CLI", () => {
     expect(run.out.join("\n")).toContain("[client secret hidden]");
     expect(run.out.join("\n")).not.toContain(WRONG_SECRET);
   });
+
+  test("the printed report and --json hold no piece of a quoted secret, whatever its encoding, where the cut falls inside it", async () => {
+    for (const encoding of SECRET_ENCODINGS) {
+      const file = outputsFile(echoApp("token", encoding, ECHO_AFTER[1]));
+      for (const mode of [[], ["--json"]]) {
+        const run = await cli(["dev", ...mode, "--outputs-file", file, ...endpointFlags()]);
+        expect({ encoding: encoding.name, mode, code: run.code, leaks: echoLeaks(...run.out, ...run.err) }).toEqual({
+          encoding: encoding.name,
+          mode,
+          code: 1,
+          leaks: [],
+        });
+      }
+    }
+  });
 });
 
 // Declared last, so it runs last (jest runs a file's tests in declaration order).
@@ -571,9 +685,11 @@ describe("after every run above", () => {
   test("no secret ever appears in anything verify printed or returned", () => {
     expect(everythingPrinted.length).toBeGreaterThan(20);
     const all = everythingPrinted.join("\n");
-    for (const s of ALL_SECRETS) {
-      expect(all).not.toContain(s);
-    }
+    // Whole secrets in every encoding (the message names the secret's index, never the secret)…
+    const whole = ALL_SECRETS.flatMap((s, i) => SECRET_ENCODINGS.filter(({ encode }) => all.includes(encode(s))).map(({ name }) => `secret ${i} ${name}`));
+    expect(whole).toEqual([]);
+    // …and no piece of the secret the servers quoted back.
+    expect(echoLeaks(all)).toEqual([]);
   });
 });
 
