@@ -1,8 +1,10 @@
 /**
  * `npm run verify` against real components on loopback, all started (and stopped) by this file:
  * Azurite (blob + queue, HTTPS, OAuth "basic") for the storage side, a fake Entra ID token
- * endpoint + Defender API, and a fake storage endpoint for the two 403s Azurite cannot produce.
+ * endpoint + Defender API, and fake storage endpoints for the two 403s Azurite cannot produce
+ * and for an error that quotes the secret. The last tests run verify as a separate process.
  */
+import { spawnSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -16,9 +18,10 @@ import { MACHINE_READ_ALL, NETWORK_EVENTS_CONTAINER_NAME } from "../lib/constant
 import { DEV_ACCOUNT_KEY, DEV_ACCOUNT_NAME, RunningAzurite, startAzurite } from "./support/azurite";
 import { FakeApp, FakeEntra, startFakeEntra } from "./support/fake-entra";
 import { FakeStorage, startFakeStorage } from "./support/fake-storage";
+import { TypeScriptRunner, typeScriptRunner } from "./support/run-ts";
 import { longDescription, SECRET_ENCODINGS, SecretEncoding, secretLeaks } from "./support/secret-echo";
 import { createTestCertificate, TestCertificate } from "./support/tls-cert";
-import { Io, main } from "../tools/verify";
+import { CREDENTIAL_DEBUG_SECTIONS, credentialDebugSections, Io, JsonError, main } from "../tools/verify";
 import {
   CHECK_IDS,
   CheckResult,
@@ -487,6 +490,25 @@ describe("helpers", () => {
     );
   });
 
+  test("credentialDebugSections reads NODE_DEBUG the way Node does: list, case, wildcard", () => {
+    expect(credentialDebugSections("http")).toEqual(["http"]);
+    expect(credentialDebugSections("fs,HTTPS,module")).toEqual(["https"]);
+    expect(credentialDebugSections("net,tls")).toEqual(["net", "tls"]);
+    expect(credentialDebugSections("*")).toEqual([...CREDENTIAL_DEBUG_SECTIONS]);
+    for (const harmless of [undefined, "", "fs", "module,esm", "httpx", " http"]) {
+      expect([harmless, credentialDebugSections(harmless)]).toEqual([harmless, []]);
+    }
+    // Node itself agrees on what each value turns on.
+    for (const value of ["http", "fs,HTTPS,module", "net,tls", "*", "http*", "ht?p", "fs", "httpx", " http", "HTTP2,undici"]) {
+      const node = spawnSync(
+        process.execPath,
+        ["-e", `const util = require("util"); process.stdout.write(JSON.stringify(${JSON.stringify(CREDENTIAL_DEBUG_SECTIONS)}.filter((s) => util.debuglog(s).enabled)))`],
+        { env: { PATH: process.env.PATH ?? "", NODE_OPTIONS: "", NODE_DEBUG: value }, encoding: "utf8" },
+      );
+      expect([value, credentialDebugSections(value)]).toEqual([value, JSON.parse(node.stdout) as string[]]);
+    }
+  });
+
   test("decodeJwtPayload reads claims without verifying, and refuses non-JWTs", () => {
     const payload = Buffer.from(JSON.stringify({ roles: ["Machine.Read.All"] })).toString("base64url");
     expect(decodeJwtPayload(`x.${payload}.y`)).toEqual({ roles: ["Machine.Read.All"] });
@@ -677,6 +699,158 @@ describe("verify CLI", () => {
         });
       }
     }
+  });
+
+  test("NODE_DEBUG=http: refuses to run before reading or sending anything, names the variable and how to run again, exit code 2", async () => {
+    const before = entra.requests.length;
+    const run = await cli(["dev", "--outputs-file", outputsFile(APPS.good), ...endpointFlags()], { env: { NODE_DEBUG: "http" } });
+    expect(run.code).toBe(2);
+    expect(run.out).toEqual([]);
+    expect(run.err).toHaveLength(1);
+    expect(run.err[0]).toMatch(/^verify: NODE_DEBUG="http" turns on Node's own debug output for http, .*bearer tokens/);
+    expect(run.err[0]).toContain("`env -u NODE_DEBUG npm run verify -- dev`");
+    expect(entra.requests.length).toBe(before);
+    // Before the outputs are read: an environment that does not exist is not even looked up.
+    expect((await cli(["nosuchenv"], { env: { NODE_DEBUG: "fs,Net" } })).err[0]).toMatch(/^verify: NODE_DEBUG="fs,Net" .* for net,/);
+    // Harmless sections do not stop it.
+    expect((await cli(["dev", "--json", "--outputs-file", outputsFile(APPS.good), ...endpointFlags()], { env: { NODE_DEBUG: "fs" } })).code).toBe(0);
+  });
+
+  test("an unexpected error is one line, secret hidden, exit code 2", async () => {
+    const good = APPS.good.secret;
+    const clock = () => {
+      throw new Error(`the clock stopped at ${new URLSearchParams({ s: good }).toString()}`);
+    };
+    const run = await cli(["dev", "--outputs-file", outputsFile(APPS.good), ...endpointFlags()], { now: clock });
+    expect(run.code).toBe(2);
+    expect(run.err).toEqual([`verify: unexpected error: the clock stopped at s=${SECRET_HIDDEN}`]);
+  });
+
+  test("--help --json prints the usage as JSON, exit code 0", async () => {
+    const run = await cli(["--json", "--help"]);
+    expect(run.code).toBe(0);
+    expect(run.err).toEqual([]);
+    expect(JSON.parse(run.out.join("\n"))).toEqual({ usage: expect.stringContaining("usage: npm run verify -- <environment>"), exitCode: 0 });
+  });
+});
+
+describe("verify --json when verify cannot run: one JSON object on stdout, {error, exitCode: 2}, nothing on stderr", () => {
+  /** Throws on the first endpoint variable read: an error outside every check. */
+  const brokenEnvironment = () =>
+    new Proxy<NodeJS.ProcessEnv>({}, {
+      get: (_target, name) => {
+        if (typeof name === "string" && name.startsWith("XSHIELD_")) throw new TypeError(`cannot read ${name}`);
+        return undefined;
+      },
+    });
+  const cases: [string, () => string[], () => Parameters<typeof main>[2], RegExp][] = [
+    ["no environment", () => ["--json"], () => ({}), /^which environment\?\.$/],
+    ["an unknown option", () => ["dev", "--json", "--bogus"], () => ({}), /^unknown option --bogus\.$/],
+    ["a flag without its value", () => ["dev", "--json", "--authority-host"], () => ({}), /^--authority-host needs a value\.$/],
+    ["two environments", () => ["dev", "prod", "--json"], () => ({}), /^one environment at a time/],
+    ["an unknown environment", () => ["nosuchenv", "--json"], () => ({}), /^unknown environment "nosuchenv"/],
+    ["an environment that is not deployed", () => ["dev", "--json"], () => ({ projectDir: workDir }), /^environment "dev" is not deployed/],
+    [
+      "a non-https endpoint",
+      () => ["dev", "--json", "--outputs-file", outputsFile(APPS.good), ...endpointFlags(), "--queue-endpoint", "http://127.0.0.1:1/x"],
+      () => ({}),
+      /must be an https:\/\/ URL/,
+    ],
+    ["a missing --ca-file", () => ["dev", "--json", "--outputs-file", outputsFile(APPS.good), "--ca-file", join(workDir, "nope.pem")], () => ({}), /ENOENT/],
+    ["a bad --stale-after-minutes", () => ["dev", "--json", "--outputs-file", outputsFile(APPS.good), "--stale-after-minutes", "0"], () => ({}), /must be a positive number/],
+    ["NODE_DEBUG=https", () => ["dev", "--json", "--outputs-file", outputsFile(APPS.good)], () => ({ env: { NODE_DEBUG: "https" } }), /^NODE_DEBUG="https" .*env -u NODE_DEBUG/],
+    [
+      "an unexpected error in a check",
+      () => ["dev", "--json", "--outputs-file", outputsFile(APPS.good), ...endpointFlags()],
+      () => ({ now: () => { throw new RangeError("the clock stopped"); } }),
+      /^unexpected error: the clock stopped$/,
+    ],
+    ["an unexpected error outside the checks", () => ["dev", "--json", "--outputs-file", outputsFile(APPS.good)], () => ({ env: brokenEnvironment() }), /^unexpected error: cannot read XSHIELD_/],
+  ];
+
+  test.each(cases)("%s", async (_name, argv, options, error) => {
+    const run = await cli(argv(), options());
+    expect(run.code).toBe(2);
+    expect(run.err).toEqual([]);
+    expect(run.out).toHaveLength(1);
+    const answer = JSON.parse(run.out[0]!) as JsonError;
+    expect(Object.keys(answer).sort()).toEqual(["error", "exitCode"]);
+    expect(answer.exitCode).toBe(2);
+    expect(answer.error).toMatch(error);
+  });
+
+  test("the text mode says the same on stderr, after verify:", async () => {
+    for (const [name, argv, options] of cases) {
+      const json = await cli(argv(), options());
+      const text = await cli(argv().filter((a) => a !== "--json"), options());
+      const { error } = JSON.parse(json.out[0]!) as JsonError;
+      // (stdout may hold the "Verifying environment …" line when the error came later, but no check line)
+      const checkLines = text.out.filter((l) => /^[✓⚠✗-] /.test(l));
+      expect([name, text.code, checkLines, text.err[0]]).toEqual([name, 2, [], `verify: ${error}`]);
+    }
+  });
+
+  test("an error quoting the secret is hidden in the JSON too", async () => {
+    const good = APPS.good.secret;
+    const clock = () => {
+      throw new Error(`the clock stopped at {"s":${JSON.stringify(good)}}`);
+    };
+    const run = await cli(["dev", "--json", "--outputs-file", outputsFile(APPS.good), ...endpointFlags()], { now: clock });
+    expect(JSON.parse(run.out[0]!)).toEqual({ error: `unexpected error: the clock stopped at {"s":"${SECRET_HIDDEN}"}`, exitCode: 2 });
+  });
+});
+
+// ---- The CLI as a process: what a user's terminal or a CI log gets ------------------------------
+
+describe("verify as a process", () => {
+  const VERIFY = join(__dirname, "..", "tools", "verify.ts");
+  const ROOT = join(__dirname, "..");
+  let runner: TypeScriptRunner;
+  beforeAll(() => {
+    runner = typeScriptRunner();
+  });
+  afterAll(() => runner?.remove());
+
+  test("stdout and stderr hold no piece of a secret quoted back by the servers", async () => {
+    const encoding = SECRET_ENCODINGS.find((e) => e.name === "form-encoded")!;
+    storageEcho = `${longDescription(ECHO_AFTER[1])}${encoding.encode(ECHO_SECRET)}.`;
+    const storageFlags = ["--queue-endpoint", echoStorage.endpoint, "--blob-endpoint", echoStorage.endpoint];
+    const text = await runner.run(VERIFY, ["dev", "--outputs-file", outputsFile(echoApp("defender", encoding, ECHO_AFTER[1])), ...endpointFlags(), ...storageFlags], { cwd: ROOT });
+    const json = await runner.run(VERIFY, ["dev", "--json", "--outputs-file", outputsFile(echoApp("token", encoding, ECHO_AFTER[1])), ...endpointFlags()], { cwd: ROOT });
+    everythingPrinted.push(text.stdout, text.stderr, json.stdout, json.stderr);
+    expect({ code: text.code, leaks: echoLeaks(text.stdout, text.stderr), stderr: text.stderr.length }).toEqual({ code: 1, leaks: [], stderr: 0 });
+    expect(text.stdout.includes(`✗ Defender API access: GET /api/machines?$top=1 answered 400`)).toBe(true);
+    expect({ code: json.code, leaks: echoLeaks(json.stdout, json.stderr), stderr: json.stderr.length }).toEqual({ code: 1, leaks: [], stderr: 0 });
+    expect((JSON.parse(json.stdout) as CheckResult[]).map((r) => r.status)).toEqual(["fail", "skip", "skip", "skip", "skip"]);
+  });
+
+  test("NODE_DEBUG=http: exit code 2, the reason on stderr, no request sent, no secret or token printed", async () => {
+    const before = entra.requests.length;
+    const args = ["dev", "--outputs-file", outputsFile(APPS.good), ...endpointFlags()];
+    const text = await runner.run(VERIFY, args, { cwd: ROOT, env: { NODE_DEBUG: "http" } });
+    const json = await runner.run(VERIFY, [...args, "--json"], { cwd: ROOT, env: { NODE_DEBUG: "HTTPS,fs" } });
+    everythingPrinted.push(text.stdout, text.stderr, json.stdout, json.stderr);
+    // Counts and booleans only: had it run, stderr would hold a bearer token.
+    expect({
+      code: text.code,
+      stdout: text.stdout,
+      refused: /^verify: NODE_DEBUG="http" .*unset NODE_DEBUG/.test(text.stderr),
+      stderrLines: text.stderr.trimEnd().split("\n").length,
+      bearerToken: /Bearer\s+eyJ/i.test(text.stderr),
+      leaks: secretLeaks(text.stdout + text.stderr, APPS.good.secret),
+    }).toEqual({ code: 2, stdout: "", refused: true, stderrLines: 1, bearerToken: false, leaks: [] });
+    expect({ code: json.code, stderr: json.stderr.length }).toEqual({ code: 2, stderr: 0 });
+    expect(JSON.parse(json.stdout)).toEqual({ error: expect.stringMatching(/^NODE_DEBUG="HTTPS,fs" turns on .* for https,/), exitCode: 2 });
+    expect(entra.requests.length).toBe(before);
+  });
+
+  test("with --json, a usage error is JSON on stdout too", async () => {
+    const run = await runner.run(VERIFY, ["--json", "--bogus"], { cwd: ROOT });
+    expect({ code: run.code, stderr: run.stderr, answer: JSON.parse(run.stdout) as unknown }).toEqual({
+      code: 2,
+      stderr: "",
+      answer: { error: "unknown option --bogus.", exitCode: 2 },
+    });
   });
 });
 
