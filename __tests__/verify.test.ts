@@ -1,22 +1,27 @@
 /**
  * `npm run verify` against real components on loopback, all started (and stopped) by this file:
  * Azurite (blob + queue, HTTPS, OAuth "basic") for the storage side, a fake Entra ID token
- * endpoint + Defender API, and a fake storage endpoint for the two 403s Azurite cannot produce.
+ * endpoint + Defender API, and fake storage endpoints for the two 403s Azurite cannot produce
+ * and for an error that quotes the secret. The last tests run verify as a separate process.
  */
+import { spawnSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tls from "node:tls";
+import * as fc from "fast-check";
 import { BlobServiceClient, StorageSharedKeyCredential as BlobSharedKey, type StoragePipelineOptions as BlobPipelineOptions } from "@azure/storage-blob";
 import { QueueServiceClient, StorageSharedKeyCredential as QueueSharedKey, type StoragePipelineOptions as QueuePipelineOptions } from "@azure/storage-queue";
 import { MACHINE_READ_ALL, NETWORK_EVENTS_CONTAINER_NAME } from "../lib/constants";
 import { DEV_ACCOUNT_KEY, DEV_ACCOUNT_NAME, RunningAzurite, startAzurite } from "./support/azurite";
 import { FakeApp, FakeEntra, startFakeEntra } from "./support/fake-entra";
 import { FakeStorage, startFakeStorage } from "./support/fake-storage";
+import { TypeScriptRunner, typeScriptRunner } from "./support/run-ts";
+import { longDescription, SECRET_ENCODINGS, SecretEncoding, secretLeaks } from "./support/secret-echo";
 import { createTestCertificate, TestCertificate } from "./support/tls-cert";
-import { Io, main } from "../tools/verify";
+import { CREDENTIAL_DEBUG_SECTIONS, credentialDebugSections, Io, JsonError, main } from "../tools/verify";
 import {
   CHECK_IDS,
   CheckResult,
@@ -26,6 +31,7 @@ import {
   formatDuration,
   formatReport,
   resolveEndpoints,
+  SECRET_HIDDEN,
   secretScrubber,
   verifyIntegration,
   VerifyInputs,
@@ -57,8 +63,38 @@ const APPS = {
 };
 /** A secret no app has: the "wrong secret" cases send it. */
 const WRONG_SECRET = secret("wrong");
+
+/**
+ * The secret of the apps whose servers quote it back: characters each encoding writes differently
+ * (~ space " + / \ é), then random ones.
+ */
+const ECHO_SECRET = `Zq~ "+/\\é${randomBytes(18).toString("base64url")}`;
+/**
+ * How much description comes before the quoted secret. verify shortens a quoted text to 300
+ * characters: with 250 the secret is whole within them, with 275 the cut falls inside it (10 or
+ * more characters in, on every path), with 330 it starts after the limit.
+ */
+const ECHO_AFTER = [250, 275, 330] as const;
+const echoKey = (at: "token" | "defender", encoding: SecretEncoding, after: number) => `${at} ${encoding.name} ${after}`;
+/** One app per server, encoding and description length, all with ECHO_SECRET. */
+const ECHO_APPS = new Map(
+  (["token", "defender"] as const).flatMap((at) =>
+    SECRET_ENCODINGS.flatMap((encoding) =>
+      ECHO_AFTER.map((after) => [echoKey(at, encoding, after), app("echo", { secret: ECHO_SECRET, echoSecret: { at, after, encode: encoding.encode } })] as const),
+    ),
+  ),
+);
+const echoApp = (at: "token" | "defender", encoding: SecretEncoding, after: number): FakeApp => ECHO_APPS.get(echoKey(at, encoding, after))!;
+/** What the echoing storage fake says in its error; set before each run. */
+let storageEcho = "";
+
 /** Every secret of this file: none may ever appear in anything verify prints or returns. */
-const ALL_SECRETS = [...Object.values(APPS).map((a) => a.secret), WRONG_SECRET];
+const ALL_SECRETS = [...Object.values(APPS).map((a) => a.secret), WRONG_SECRET, ECHO_SECRET];
+
+/** Where texts hold a piece (8+ characters) of ECHO_SECRET in any encoding; says where, never what. */
+const echoLeaks = (...texts: readonly string[]): string[] => secretLeaks(texts.join("\n"), ECHO_SECRET);
+/** Both ways verify shows results: the --json array and the printed report. */
+const shown = (results: readonly CheckResult[]): string => `${JSON.stringify(results, null, 2)}\n${formatReport(results).join("\n")}`;
 
 /** Storage accounts in Azurite: one complete, one whose events container is empty, one bare. */
 const FULL_ACCOUNT = DEV_ACCOUNT_NAME;
@@ -74,6 +110,7 @@ let azurite: RunningAzurite;
 let firewall: FakeStorage;
 let noQueueRole: FakeStorage;
 let noBlobRole: FakeStorage;
+let echoStorage: FakeStorage;
 let workDir: string;
 /** Everything any verify run printed or returned in this file, for the secret assertion at the end. */
 const everythingPrinted: string[] = [];
@@ -122,8 +159,8 @@ const statuses = (results: readonly CheckResult[]) => results.map((r) => `${r.ch
 beforeAll(async () => {
   cert = createTestCertificate();
   workDir = mkdtempSync(join(tmpdir(), "verify-test-"));
-  [entra, azurite, firewall, noQueueRole, noBlobRole] = await Promise.all([
-    startFakeEntra({ certPem: cert.certPem, keyPem: cert.keyPem, apps: Object.values(APPS) }),
+  [entra, azurite, firewall, noQueueRole, noBlobRole, echoStorage] = await Promise.all([
+    startFakeEntra({ certPem: cert.certPem, keyPem: cert.keyPem, apps: [...Object.values(APPS), ...ECHO_APPS.values()] }),
     startAzurite({
       certPath: cert.certPath,
       keyPath: cert.keyPath,
@@ -135,6 +172,7 @@ beforeAll(async () => {
     startFakeStorage({ certPem: cert.certPem, keyPem: cert.keyPem, account: FULL_ACCOUNT, status: 403, errorCode: "AuthorizationFailure" }),
     startFakeStorage({ certPem: cert.certPem, keyPem: cert.keyPem, account: FULL_ACCOUNT, status: 403, errorCode: "AuthorizationPermissionMismatch" }),
     startFakeStorage({ certPem: cert.certPem, keyPem: cert.keyPem, account: FULL_ACCOUNT, status: 403, errorCode: "AuthorizationPermissionMismatch" }),
+    startFakeStorage({ certPem: cert.certPem, keyPem: cert.keyPem, account: FULL_ACCOUNT, status: 400, errorCode: "InvalidQueryParameterValue", message: () => storageEcho }),
   ]);
 
   // Seed Azurite through the emulator itself, with shared keys (the app under test only ever uses tokens).
@@ -161,7 +199,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all([azurite?.stop(), entra?.close(), firewall?.close(), noQueueRole?.close(), noBlobRole?.close()]);
+  await Promise.all([azurite?.stop(), entra?.close(), firewall?.close(), noQueueRole?.close(), noBlobRole?.close(), echoStorage?.close()]);
   cert?.remove();
   if (workDir) rmSync(workDir, { recursive: true, force: true });
   // Nothing left running: the watchdog child has exited, and both its pid and Azurite's are gone.
@@ -360,6 +398,46 @@ describe("verifyIntegration", () => {
     expect(JSON.stringify(results)).not.toContain(WRONG_SECRET);
   });
 
+  // The assertions below compare booleans and counts only: a failing one must not print the secret.
+  describe.each(SECRET_ENCODINGS.map((encoding) => [encoding.name, encoding] as const))("a secret a server quotes back %s", (_name, encoding) => {
+    test("by the token endpoint, after a long description: hidden, and no piece of it left where the message is shortened", async () => {
+      for (const after of ECHO_AFTER) {
+        const results = await verify(inputs(echoApp("token", encoding, after)));
+        const credentials = byCheck(results).credentials!;
+        expect({ after, status: credentials.status, aadsts: credentials.message.includes("AADSTS50012"), leaks: echoLeaks(shown(results)) }).toEqual({
+          after,
+          status: "fail",
+          aadsts: true,
+          leaks: [],
+        });
+        if (after === ECHO_AFTER[0]) {
+          // Whole within the first 300 characters: recognised, not merely cut off.
+          expect(credentials.message.includes(SECRET_HIDDEN)).toBe(true);
+        }
+      }
+    });
+
+    test("by the Defender API and storage, after a long description: hidden, and no piece of it left where the message is shortened", async () => {
+      for (const after of ECHO_AFTER) {
+        storageEcho = `${longDescription(after)}${encoding.encode(ECHO_SECRET)}.`;
+        const results = await verify(
+          inputs(echoApp("defender", encoding, after)),
+          endpoints({ queueEndpoint: echoStorage.endpoint, blobEndpoint: echoStorage.endpoint }),
+        );
+        expect({ after, statuses: statuses(results), leaks: echoLeaks(shown(results)) }).toEqual({
+          after,
+          statuses: ["credentials:pass", "consent:pass", "defender-api:fail", "queue:fail", "events:fail"],
+          leaks: [],
+        });
+        if (after === ECHO_AFTER[0]) {
+          // (The queue client reports a 400 without the body's message.)
+          const r = byCheck(results);
+          expect([r["defender-api"], r.events].map((c) => c!.message.includes(SECRET_HIDDEN))).toEqual([true, true]);
+        }
+      }
+    });
+  });
+
   test("endpoints must be https URLs", async () => {
     await expect(verifyIntegration(inputs(APPS.good), endpoints({ queueEndpoint: "http://127.0.0.1:1/x" }))).rejects.toThrow(VerifyOptionsError);
     await expect(verifyIntegration(inputs(APPS.good), endpoints({ authorityHost: "not a url" }))).rejects.toThrow(/not a URL/);
@@ -386,6 +464,49 @@ describe("helpers", () => {
     const scrub = secretScrubber(["a b~c/d", ""]);
     expect(scrub("x a b~c/d y a%20b~c%2Fd z")).toBe("x [client secret hidden] y [client secret hidden] z");
     expect(scrub("nothing here")).toBe("nothing here");
+  });
+
+  test("secretScrubber hides the secret in every encoding a server may quote it in, and in mixtures of them", () => {
+    const secret = `k~ "+/\\é🔑${"x".repeat(8)}`;
+    const scrub = secretScrubber([secret]);
+    for (const { name, encode } of SECRET_ENCODINGS) {
+      expect([name, scrub(`before ${encode(secret)} between ${encode(secret)} after`)]).toEqual([
+        name,
+        `before ${SECRET_HIDDEN} between ${SECRET_HIDDEN} after`,
+      ]);
+    }
+    // Character by character: %7e here, \u0020 there, a raw quote, &#x2B; …
+    expect(scrub(`<k%7e\\u0020"&#x2B;%2F\\\\\\u00e9%F0%9F%94%91xxxxxxxx>`)).toBe(`<${SECRET_HIDDEN}>`);
+    // Hex digits in either case, but the secret's own letters exactly as they are.
+    expect(scrub(`K~ "+/\\é🔑${"x".repeat(8)}`)).not.toContain(SECRET_HIDDEN);
+    expect(scrub("nothing here, not even k~ or xxxxxxxx")).toBe("nothing here, not even k~ or xxxxxxxx");
+  });
+
+  test("secretScrubber recognises any secret, whatever its characters, in every encoding", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", minLength: 1, maxLength: 24 }), fc.constantFrom(...SECRET_ENCODINGS), (secret, { encode }) => {
+        expect(secretScrubber([secret])(encode(secret))).toBe(SECRET_HIDDEN);
+      }),
+    );
+  });
+
+  test("credentialDebugSections reads NODE_DEBUG the way Node does: list, case, wildcard", () => {
+    expect(credentialDebugSections("http")).toEqual(["http"]);
+    expect(credentialDebugSections("fs,HTTPS,module")).toEqual(["https"]);
+    expect(credentialDebugSections("net,tls")).toEqual(["net", "tls"]);
+    expect(credentialDebugSections("*")).toEqual([...CREDENTIAL_DEBUG_SECTIONS]);
+    for (const harmless of [undefined, "", "fs", "module,esm", "httpx", " http"]) {
+      expect([harmless, credentialDebugSections(harmless)]).toEqual([harmless, []]);
+    }
+    // Node itself agrees on what each value turns on.
+    for (const value of ["http", "fs,HTTPS,module", "net,tls", "*", "http*", "ht?p", "fs", "httpx", " http", "HTTP2,undici"]) {
+      const node = spawnSync(
+        process.execPath,
+        ["-e", `const util = require("util"); process.stdout.write(JSON.stringify(${JSON.stringify(CREDENTIAL_DEBUG_SECTIONS)}.filter((s) => util.debuglog(s).enabled)))`],
+        { env: { PATH: process.env.PATH ?? "", NODE_OPTIONS: "", NODE_DEBUG: value }, encoding: "utf8" },
+      );
+      expect([value, credentialDebugSections(value)]).toEqual([value, JSON.parse(node.stdout) as string[]]);
+    }
   });
 
   test("decodeJwtPayload reads claims without verifying, and refuses non-JWTs", () => {
@@ -564,6 +685,173 @@ describe("verify CLI", () => {
     expect(run.out.join("\n")).toContain("[client secret hidden]");
     expect(run.out.join("\n")).not.toContain(WRONG_SECRET);
   });
+
+  test("the printed report and --json hold no piece of a quoted secret, whatever its encoding, where the cut falls inside it", async () => {
+    for (const encoding of SECRET_ENCODINGS) {
+      const file = outputsFile(echoApp("token", encoding, ECHO_AFTER[1]));
+      for (const mode of [[], ["--json"]]) {
+        const run = await cli(["dev", ...mode, "--outputs-file", file, ...endpointFlags()]);
+        expect({ encoding: encoding.name, mode, code: run.code, leaks: echoLeaks(...run.out, ...run.err) }).toEqual({
+          encoding: encoding.name,
+          mode,
+          code: 1,
+          leaks: [],
+        });
+      }
+    }
+  });
+
+  test("NODE_DEBUG=http: refuses to run before reading or sending anything, names the variable and how to run again, exit code 2", async () => {
+    const before = entra.requests.length;
+    const run = await cli(["dev", "--outputs-file", outputsFile(APPS.good), ...endpointFlags()], { env: { NODE_DEBUG: "http" } });
+    expect(run.code).toBe(2);
+    expect(run.out).toEqual([]);
+    expect(run.err).toHaveLength(1);
+    expect(run.err[0]).toMatch(/^verify: NODE_DEBUG="http" turns on Node's own debug output for http, .*bearer tokens/);
+    expect(run.err[0]).toContain("`env -u NODE_DEBUG npm run verify -- dev`");
+    expect(entra.requests.length).toBe(before);
+    // Before the outputs are read: an environment that does not exist is not even looked up.
+    expect((await cli(["nosuchenv"], { env: { NODE_DEBUG: "fs,Net" } })).err[0]).toMatch(/^verify: NODE_DEBUG="fs,Net" .* for net,/);
+    // Harmless sections do not stop it.
+    expect((await cli(["dev", "--json", "--outputs-file", outputsFile(APPS.good), ...endpointFlags()], { env: { NODE_DEBUG: "fs" } })).code).toBe(0);
+  });
+
+  test("an unexpected error is one line, secret hidden, exit code 2", async () => {
+    const good = APPS.good.secret;
+    const clock = () => {
+      throw new Error(`the clock stopped at ${new URLSearchParams({ s: good }).toString()}`);
+    };
+    const run = await cli(["dev", "--outputs-file", outputsFile(APPS.good), ...endpointFlags()], { now: clock });
+    expect(run.code).toBe(2);
+    expect(run.err).toEqual([`verify: unexpected error: the clock stopped at s=${SECRET_HIDDEN}`]);
+  });
+
+  test("--help --json prints the usage as JSON, exit code 0", async () => {
+    const run = await cli(["--json", "--help"]);
+    expect(run.code).toBe(0);
+    expect(run.err).toEqual([]);
+    expect(JSON.parse(run.out.join("\n"))).toEqual({ usage: expect.stringContaining("usage: npm run verify -- <environment>"), exitCode: 0 });
+  });
+});
+
+describe("verify --json when verify cannot run: one JSON object on stdout, {error, exitCode: 2}, nothing on stderr", () => {
+  /** Throws on the first endpoint variable read: an error outside every check. */
+  const brokenEnvironment = () =>
+    new Proxy<NodeJS.ProcessEnv>({}, {
+      get: (_target, name) => {
+        if (typeof name === "string" && name.startsWith("XSHIELD_")) throw new TypeError(`cannot read ${name}`);
+        return undefined;
+      },
+    });
+  const cases: [string, () => string[], () => Parameters<typeof main>[2], RegExp][] = [
+    ["no environment", () => ["--json"], () => ({}), /^which environment\?\.$/],
+    ["an unknown option", () => ["dev", "--json", "--bogus"], () => ({}), /^unknown option --bogus\.$/],
+    ["a flag without its value", () => ["dev", "--json", "--authority-host"], () => ({}), /^--authority-host needs a value\.$/],
+    ["two environments", () => ["dev", "prod", "--json"], () => ({}), /^one environment at a time/],
+    ["an unknown environment", () => ["nosuchenv", "--json"], () => ({}), /^unknown environment "nosuchenv"/],
+    ["an environment that is not deployed", () => ["dev", "--json"], () => ({ projectDir: workDir }), /^environment "dev" is not deployed/],
+    [
+      "a non-https endpoint",
+      () => ["dev", "--json", "--outputs-file", outputsFile(APPS.good), ...endpointFlags(), "--queue-endpoint", "http://127.0.0.1:1/x"],
+      () => ({}),
+      /must be an https:\/\/ URL/,
+    ],
+    ["a missing --ca-file", () => ["dev", "--json", "--outputs-file", outputsFile(APPS.good), "--ca-file", join(workDir, "nope.pem")], () => ({}), /ENOENT/],
+    ["a bad --stale-after-minutes", () => ["dev", "--json", "--outputs-file", outputsFile(APPS.good), "--stale-after-minutes", "0"], () => ({}), /must be a positive number/],
+    ["NODE_DEBUG=https", () => ["dev", "--json", "--outputs-file", outputsFile(APPS.good)], () => ({ env: { NODE_DEBUG: "https" } }), /^NODE_DEBUG="https" .*env -u NODE_DEBUG/],
+    [
+      "an unexpected error in a check",
+      () => ["dev", "--json", "--outputs-file", outputsFile(APPS.good), ...endpointFlags()],
+      () => ({ now: () => { throw new RangeError("the clock stopped"); } }),
+      /^unexpected error: the clock stopped$/,
+    ],
+    ["an unexpected error outside the checks", () => ["dev", "--json", "--outputs-file", outputsFile(APPS.good)], () => ({ env: brokenEnvironment() }), /^unexpected error: cannot read XSHIELD_/],
+  ];
+
+  test.each(cases)("%s", async (_name, argv, options, error) => {
+    const run = await cli(argv(), options());
+    expect(run.code).toBe(2);
+    expect(run.err).toEqual([]);
+    expect(run.out).toHaveLength(1);
+    const answer = JSON.parse(run.out[0]!) as JsonError;
+    expect(Object.keys(answer).sort()).toEqual(["error", "exitCode"]);
+    expect(answer.exitCode).toBe(2);
+    expect(answer.error).toMatch(error);
+  });
+
+  test("the text mode says the same on stderr, after verify:", async () => {
+    for (const [name, argv, options] of cases) {
+      const json = await cli(argv(), options());
+      const text = await cli(argv().filter((a) => a !== "--json"), options());
+      const { error } = JSON.parse(json.out[0]!) as JsonError;
+      // (stdout may hold the "Verifying environment …" line when the error came later, but no check line)
+      const checkLines = text.out.filter((l) => /^[✓⚠✗-] /.test(l));
+      expect([name, text.code, checkLines, text.err[0]]).toEqual([name, 2, [], `verify: ${error}`]);
+    }
+  });
+
+  test("an error quoting the secret is hidden in the JSON too", async () => {
+    const good = APPS.good.secret;
+    const clock = () => {
+      throw new Error(`the clock stopped at {"s":${JSON.stringify(good)}}`);
+    };
+    const run = await cli(["dev", "--json", "--outputs-file", outputsFile(APPS.good), ...endpointFlags()], { now: clock });
+    expect(JSON.parse(run.out[0]!)).toEqual({ error: `unexpected error: the clock stopped at {"s":"${SECRET_HIDDEN}"}`, exitCode: 2 });
+  });
+});
+
+// ---- The CLI as a process: what a user's terminal or a CI log gets ------------------------------
+
+describe("verify as a process", () => {
+  const VERIFY = join(__dirname, "..", "tools", "verify.ts");
+  const ROOT = join(__dirname, "..");
+  let runner: TypeScriptRunner;
+  beforeAll(() => {
+    runner = typeScriptRunner();
+  });
+  afterAll(() => runner?.remove());
+
+  test("stdout and stderr hold no piece of a secret quoted back by the servers", async () => {
+    const encoding = SECRET_ENCODINGS.find((e) => e.name === "form-encoded")!;
+    storageEcho = `${longDescription(ECHO_AFTER[1])}${encoding.encode(ECHO_SECRET)}.`;
+    const storageFlags = ["--queue-endpoint", echoStorage.endpoint, "--blob-endpoint", echoStorage.endpoint];
+    const text = await runner.run(VERIFY, ["dev", "--outputs-file", outputsFile(echoApp("defender", encoding, ECHO_AFTER[1])), ...endpointFlags(), ...storageFlags], { cwd: ROOT });
+    const json = await runner.run(VERIFY, ["dev", "--json", "--outputs-file", outputsFile(echoApp("token", encoding, ECHO_AFTER[1])), ...endpointFlags()], { cwd: ROOT });
+    everythingPrinted.push(text.stdout, text.stderr, json.stdout, json.stderr);
+    expect({ code: text.code, leaks: echoLeaks(text.stdout, text.stderr), stderr: text.stderr.length }).toEqual({ code: 1, leaks: [], stderr: 0 });
+    expect(text.stdout.includes(`✗ Defender API access: GET /api/machines?$top=1 answered 400`)).toBe(true);
+    expect({ code: json.code, leaks: echoLeaks(json.stdout, json.stderr), stderr: json.stderr.length }).toEqual({ code: 1, leaks: [], stderr: 0 });
+    expect((JSON.parse(json.stdout) as CheckResult[]).map((r) => r.status)).toEqual(["fail", "skip", "skip", "skip", "skip"]);
+  });
+
+  test("NODE_DEBUG=http: exit code 2, the reason on stderr, no request sent, no secret or token printed", async () => {
+    const before = entra.requests.length;
+    const args = ["dev", "--outputs-file", outputsFile(APPS.good), ...endpointFlags()];
+    const text = await runner.run(VERIFY, args, { cwd: ROOT, env: { NODE_DEBUG: "http" } });
+    const json = await runner.run(VERIFY, [...args, "--json"], { cwd: ROOT, env: { NODE_DEBUG: "HTTPS,fs" } });
+    everythingPrinted.push(text.stdout, text.stderr, json.stdout, json.stderr);
+    // Counts and booleans only: had it run, stderr would hold a bearer token.
+    expect({
+      code: text.code,
+      stdout: text.stdout,
+      refused: /^verify: NODE_DEBUG="http" .*unset NODE_DEBUG/.test(text.stderr),
+      stderrLines: text.stderr.trimEnd().split("\n").length,
+      bearerToken: /Bearer\s+eyJ/i.test(text.stderr),
+      leaks: secretLeaks(text.stdout + text.stderr, APPS.good.secret),
+    }).toEqual({ code: 2, stdout: "", refused: true, stderrLines: 1, bearerToken: false, leaks: [] });
+    expect({ code: json.code, stderr: json.stderr.length }).toEqual({ code: 2, stderr: 0 });
+    expect(JSON.parse(json.stdout)).toEqual({ error: expect.stringMatching(/^NODE_DEBUG="HTTPS,fs" turns on .* for https,/), exitCode: 2 });
+    expect(entra.requests.length).toBe(before);
+  });
+
+  test("with --json, a usage error is JSON on stdout too", async () => {
+    const run = await runner.run(VERIFY, ["--json", "--bogus"], { cwd: ROOT });
+    expect({ code: run.code, stderr: run.stderr, answer: JSON.parse(run.stdout) as unknown }).toEqual({
+      code: 2,
+      stderr: "",
+      answer: { error: "unknown option --bogus.", exitCode: 2 },
+    });
+  });
 });
 
 // Declared last, so it runs last (jest runs a file's tests in declaration order).
@@ -571,9 +859,11 @@ describe("after every run above", () => {
   test("no secret ever appears in anything verify printed or returned", () => {
     expect(everythingPrinted.length).toBeGreaterThan(20);
     const all = everythingPrinted.join("\n");
-    for (const s of ALL_SECRETS) {
-      expect(all).not.toContain(s);
-    }
+    // Whole secrets in every encoding (the message names the secret's index, never the secret)…
+    const whole = ALL_SECRETS.flatMap((s, i) => SECRET_ENCODINGS.filter(({ encode }) => all.includes(encode(s))).map(({ name }) => `secret ${i} ${name}`));
+    expect(whole).toEqual([]);
+    // …and no piece of the secret the servers quoted back.
+    expect(echoLeaks(all)).toEqual([]);
   });
 });
 

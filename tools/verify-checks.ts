@@ -9,7 +9,9 @@
  * 4. `queue`         the app can peek the storage queue
  * 5. `events`        the app can list the DeviceNetworkEvents container, and blobs are arriving
  *
- * Pure: no console, no process.exit. Every text returned has the client secret scrubbed from it.
+ * Pure: no console, no process.exit. Every text returned has the client secret scrubbed from it:
+ * text from elsewhere (SDK errors, response bodies) is scrubbed as it comes in, before anything
+ * shortens it, and the results once more at the end.
  */
 import * as https from "https";
 import * as tls from "tls";
@@ -217,15 +219,68 @@ export function resolveEndpoints(values: Pick<VerifyInputs, "storageAccountName"
 // Small pure helpers (exported for their own tests)
 // ---------------------------------------------------------------------------------------------
 
+/** What replaces a secret in every text verify returns or prints. */
+export const SECRET_HIDDEN = "[client secret hidden]";
+
+/** A function that hides secrets in a text (see {@link secretScrubber}). */
+export type Scrub = (text: string) => string;
+
+const anyOf = (alternatives: readonly string[]): string => `(?:${alternatives.join("|")})`;
+
+/** A regular expression matching exactly `text` (every UTF-16 unit as a `\uXXXX` escape: nothing to quote). */
+function literal(text: string): string {
+  return [...Array(text.length).keys()].map((i) => `\\u${text.charCodeAt(i).toString(16).padStart(4, "0")}`).join("");
+}
+
+/** A regular expression matching the hexadecimal digits of `n` in either case, `width` digits at least. */
+function hexDigits(n: number, width: number): string {
+  return [...n.toString(16).padStart(width, "0")].map((d) => (/[a-f]/.test(d) ? `[${d}${d.toUpperCase()}]` : d)).join("");
+}
+
+const JSON_SHORT_ESCAPES: Readonly<Record<string, string>> = { '"': '\\"', "\\": "\\\\", "/": "\\/", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+const XML_NAMED_ENTITIES: Readonly<Record<string, string>> = { '"': "&quot;", "&": "&amp;", "'": "&apos;", "<": "&lt;", ">": "&gt;" };
+
+/** One character (code point) as typed, or escaped the way JSON strings and XML text may write it. */
+function written(c: string): string {
+  const codePoint = c.codePointAt(0)!;
+  const forms = [literal(c)];
+  // JSON: \uXXXX per UTF-16 unit (either case), and the short escapes \" \\ \/ \b \f \n \r \t
+  forms.push([...Array(c.length).keys()].map((i) => `\\\\u${hexDigits(c.charCodeAt(i), 4)}`).join(""));
+  const short = JSON_SHORT_ESCAPES[c];
+  if (short !== undefined) forms.push(literal(short));
+  // XML: &quot; &amp; &apos; &lt; &gt;, &#126; and &#x7E;
+  const named = XML_NAMED_ENTITIES[c];
+  if (named !== undefined) forms.push(literal(named));
+  forms.push(`&#0*${codePoint};`, `&#[xX]0*${hexDigits(codePoint, 1)};`);
+  return anyOf(forms);
+}
+
 /**
- * Returns a function that removes every occurrence of the given secrets (as typed, and
- * URL-encoded) from a text. Empty secrets are ignored.
+ * One character of a secret as it may appear in text from elsewhere: as typed, percent-encoded
+ * (its UTF-8 bytes, either hex case; encodeURIComponent and form bodies) or `+` for a space (form
+ * bodies); the character itself, the `%` and the `+` possibly JSON- or XML-escaped.
  */
-export function secretScrubber(secrets: readonly string[]): (text: string) => string {
-  const needles = [...new Set(secrets.flatMap((s) => (s === "" ? [] : [s, encodeURIComponent(s)])))].sort(
-    (a, b) => b.length - a.length,
-  );
-  return (text: string) => needles.reduce((acc, needle) => acc.split(needle).join("[client secret hidden]"), text);
+function characterPattern(c: string): string {
+  const percentEncoded = [...Buffer.from(c, "utf8")].map((byte) => `${written("%")}${hexDigits(byte, 2)}`).join("");
+  return anyOf([written(c), percentEncoded, ...(c === " " ? [written("+")] : [])]);
+}
+
+/**
+ * Returns a function that replaces every occurrence of the given secrets with
+ * {@link SECRET_HIDDEN}: as typed, URL-encoded (encodeURIComponent, or a form body's `+` for a
+ * space and `%7E` for `~`; percent escapes in either hex case), JSON-escaped (`\"`, `\\`,
+ * `\u007e`, …), XML-escaped (`&quot;`, `&#126;`, …), or any mixture of these character by
+ * character. Empty secrets are ignored.
+ *
+ * Apply it to text from elsewhere (error messages, response bodies) as it comes in, before that
+ * text is shortened or quoted: a shortened text may hold a piece of a secret, which no scrubber
+ * recognises any more.
+ */
+export function secretScrubber(secrets: readonly string[]): Scrub {
+  const patterns = [...new Set(secrets.filter((s) => s !== ""))]
+    .sort((a, b) => b.length - a.length)
+    .map((secret) => new RegExp([...secret].map(characterPattern).join(""), "g"));
+  return (text: string) => patterns.reduce((acc, pattern) => acc.replace(pattern, SECRET_HIDDEN), text);
 }
 
 /** The payload of a JWT, without verifying anything; undefined when it is not a readable JWT. */
@@ -267,7 +322,8 @@ export function findAadsts(text: string): { code: string; description: string } 
   return { code: match[1]!, description };
 }
 
-function errorText(error: unknown): string {
+/** An error's text, with its causes: names, messages and codes. Never returned as such: see {@link errorText}. */
+function rawErrorText(error: unknown): string {
   const parts: string[] = [];
   let current: unknown = error;
   for (let depth = 0; depth < 4 && current !== undefined && current !== null; depth++) {
@@ -282,6 +338,14 @@ function errorText(error: unknown): string {
     }
   }
   return parts.join(" | ");
+}
+
+/**
+ * An error's text (with its causes), scrubbed: the one way an error's words enter a result. SDK
+ * errors may quote what a server answered, and a server may quote the request.
+ */
+function errorText(error: unknown, scrub: Scrub): string {
+  return scrub(rawErrorText(error));
 }
 
 const NETWORK_CODES = [
@@ -302,7 +366,8 @@ const NETWORK_CODES = [
 
 /** A network-level failure (DNS, refused, TLS trust, timeout) found anywhere in an error chain. */
 export function networkProblem(error: unknown): string | undefined {
-  const text = errorText(error);
+  // Only looked at, never returned: every text this returns is fixed.
+  const text = rawErrorText(error);
   const code = NETWORK_CODES.find((c) => text.includes(c));
   if (code !== undefined) {
     if (code.includes("CERT") || code.includes("SIGNATURE") || code.includes("ALTNAME")) {
@@ -323,6 +388,10 @@ function hostOf(url: string): string {
   }
 }
 
+/**
+ * The first line of `text`, shortened to `max` characters. Only for text scrubbed already: a
+ * secret cut in two here would be recognised by no scrubber afterwards.
+ */
 function firstLine(text: string, max = 300): string {
   const line = text.split("\n")[0]!.trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
@@ -334,10 +403,16 @@ function firstLine(text: string, max = 300): string {
 
 interface HttpAnswer {
   readonly status: number;
+  /** Scrubbed as it was received. */
   readonly body: string;
 }
 
-function httpsGet(url: string, headers: Record<string, string>, ca: string[] | undefined, timeoutMs: number): Promise<HttpAnswer> {
+function httpsGet(
+  url: string,
+  headers: Record<string, string>,
+  ctx: Pick<Context, "ca" | "timeoutMs" | "scrub">,
+): Promise<HttpAnswer> {
+  const { ca, timeoutMs, scrub } = ctx;
   return new Promise((resolve, reject) => {
     const request = https.get(url, { headers, timeout: timeoutMs, ...(ca !== undefined ? { ca } : {}) }, (response) => {
       const chunks: Buffer[] = [];
@@ -346,7 +421,7 @@ function httpsGet(url: string, headers: Record<string, string>, ca: string[] | u
         size += chunk.length;
         if (size <= 256 * 1024) chunks.push(chunk);
       });
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body: scrub(Buffer.concat(chunks).toString("utf8")) }));
       response.on("error", reject);
     });
     request.on("timeout", () => request.destroy(Object.assign(new Error("request timed out"), { code: "ETIMEDOUT" })));
@@ -362,8 +437,12 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** `{ error: { code, message } }` (Defender API) or `{ error, error_description }` (Entra). */
-function apiError(body: string): { code?: string; message?: string } {
+/**
+ * `{ error: { code, message } }` (Defender API) or `{ error, error_description }` (Entra), scrubbed:
+ * the body was, but JSON strings are unescaped here, so a secret escaped twice in the body (quoted
+ * JSON inside JSON) appears only now.
+ */
+function apiError(body: string, scrub: Scrub): { code?: string; message?: string } {
   const json = parseJson(body);
   if (typeof json !== "object" || json === null) return {};
   const record = json as Record<string, unknown>;
@@ -371,13 +450,13 @@ function apiError(body: string): { code?: string; message?: string } {
   if (typeof error === "object" && error !== null) {
     const e = error as Record<string, unknown>;
     return {
-      ...(typeof e.code === "string" ? { code: e.code } : {}),
-      ...(typeof e.message === "string" ? { message: e.message } : {}),
+      ...(typeof e.code === "string" ? { code: scrub(e.code) } : {}),
+      ...(typeof e.message === "string" ? { message: scrub(e.message) } : {}),
     };
   }
   return {
-    ...(typeof error === "string" ? { code: error } : {}),
-    ...(typeof record.error_description === "string" ? { message: record.error_description } : {}),
+    ...(typeof error === "string" ? { code: scrub(error) } : {}),
+    ...(typeof record.error_description === "string" ? { message: scrub(record.error_description) } : {}),
   };
 }
 
@@ -394,6 +473,8 @@ interface Context {
   readonly expiryWarningDays: number;
   readonly now: () => Date;
   readonly environmentName: string;
+  /** Hides the client secret: applied to every text from elsewhere as it comes in. */
+  readonly scrub: Scrub;
 }
 
 const pass = (check: CheckId, message: string): CheckResult => ({ check, status: "pass", message });
@@ -417,7 +498,7 @@ function redeployFix(ctx: Context, then: string): string {
 async function describeTokenFailure(error: unknown, ctx: Context): Promise<CheckResult> {
   const { clientId, tenantId } = ctx.values;
   const host = hostOf(ctx.endpoints.authorityHost);
-  const text = errorText(error);
+  const text = errorText(error, ctx.scrub);
   let aadsts = findAadsts(text);
 
   // MSAL reads /{tenant}/v2.0/.well-known/openid-configuration first (hosts it has no built-in
@@ -434,11 +515,11 @@ async function describeTokenFailure(error: unknown, ctx: Context): Promise<Check
     const url = `${ctx.endpoints.authorityHost}/${encodeURIComponent(tenantId)}/v2.0/.well-known/openid-configuration`;
     let answer: HttpAnswer;
     try {
-      answer = await httpsGet(url, { accept: "application/json" }, ctx.ca, ctx.timeoutMs);
+      answer = await httpsGet(url, { accept: "application/json" }, ctx);
     } catch (probeError) {
-      return unreachable(networkProblem(probeError) ?? firstLine(errorText(probeError)));
+      return unreachable(networkProblem(probeError) ?? firstLine(errorText(probeError, ctx.scrub)));
     }
-    const described = apiError(answer.body);
+    const described = apiError(answer.body, ctx.scrub);
     aadsts = findAadsts(described.message ?? answer.body);
     if (aadsts === undefined && answer.status !== 200) {
       return fail(
@@ -552,7 +633,7 @@ function checkConsent(ctx: Context, token: string): CheckResult {
       "Check --authority-host and --defender-scope point at Entra ID and the Defender API of the same cloud.",
     );
   }
-  const roles = Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === "string") : [];
+  const roles = Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === "string").map(ctx.scrub) : [];
   if (!roles.includes(MACHINE_READ_ALL)) {
     return fail(
       "consent",
@@ -580,15 +661,15 @@ async function checkDefenderApi(ctx: Context, token: string): Promise<CheckResul
   const host = hostOf(url);
   let answer: HttpAnswer;
   try {
-    answer = await httpsGet(url, { authorization: `Bearer ${token}`, accept: "application/json" }, ctx.ca, ctx.timeoutMs);
+    answer = await httpsGet(url, { authorization: `Bearer ${token}`, accept: "application/json" }, ctx);
   } catch (error) {
     return fail(
       "defender-api",
-      `Cannot reach the Defender API at ${host}: ${networkProblem(error) ?? firstLine(errorText(error))}.`,
+      `Cannot reach the Defender API at ${host}: ${networkProblem(error) ?? firstLine(errorText(error, ctx.scrub))}.`,
       `Allow HTTPS egress to ${host}, or point --defender-api at your cloud's Defender API (e.g. https://api-gcc.securitycenter.microsoft.us).`,
     );
   }
-  const detail = apiError(answer.body);
+  const detail = apiError(answer.body, ctx.scrub);
   const said = detail.code !== undefined || detail.message !== undefined
     ? `: ${[detail.code, detail.message].filter((p) => p !== undefined).join(": ")}`
     : "";
@@ -645,7 +726,7 @@ function describeStorageFailure(error: unknown, target: StorageTarget, ctx: Cont
   const account = ctx.values.storageAccountName;
   if (isRestError(error) && error.statusCode !== undefined) {
     const status = error.statusCode;
-    const code = error.code ?? "";
+    const code = ctx.scrub(error.code ?? "");
     if (status === 403 && code === "AuthorizationFailure") {
       return fail(
         target.check,
@@ -679,17 +760,18 @@ function describeStorageFailure(error: unknown, target: StorageTarget, ctx: Cont
     }
     return fail(
       target.check,
-      `${target.what[0]!.toUpperCase()}${target.what.slice(1)} answered ${status}${code ? ` ${code}` : ""}: ${firstLine(error.message)}`,
+      `${target.what[0]!.toUpperCase()}${target.what.slice(1)} answered ${status}${code ? ` ${code}` : ""}: ${firstLine(ctx.scrub(error.message))}`,
       status === 401 || status === 403
         ? `Check that application ${ctx.values.clientId} has ${target.role} on ${target.what}, and that the storage account accepts Entra ID (OAuth) requests.`
         : "Run verify again in a few minutes; if it persists, check the storage account in the Azure portal.",
     );
   }
-  const aadsts = findAadsts(errorText(error));
-  if (aadsts !== undefined || /AuthenticationRequiredError|CredentialUnavailableError/.test(errorText(error))) {
+  const text = errorText(error, ctx.scrub);
+  const aadsts = findAadsts(text);
+  if (aadsts !== undefined || /AuthenticationRequiredError|CredentialUnavailableError/.test(text)) {
     return fail(
       target.check,
-      `No token for Azure Storage was issued: ${aadsts ? `AADSTS${aadsts.code}: ${firstLine(aadsts.description)}` : firstLine(errorText(error))}`,
+      `No token for Azure Storage was issued: ${aadsts ? `AADSTS${aadsts.code}: ${firstLine(aadsts.description)}` : firstLine(text)}`,
       "The Defender token was issued, so the credentials work: run verify again; if it persists, check the tenant's conditional access policies for workload identities.",
     );
   }
@@ -703,7 +785,7 @@ function describeStorageFailure(error: unknown, target: StorageTarget, ctx: Cont
         : `Allow HTTPS egress to ${host} (behind a proxy set HTTPS_PROXY).`,
     );
   }
-  return fail(target.check, `${target.what} could not be read: ${firstLine(errorText(error))}`, "Run verify again; if it persists, check the storage account in the Azure portal.");
+  return fail(target.check, `${target.what} could not be read: ${firstLine(text)}`, "Run verify again; if it persists, check the storage account in the Azure portal.");
 }
 
 function storageOptions(ctx: Context): Record<string, unknown> {
@@ -785,7 +867,7 @@ async function checkEvents(ctx: Context, credential: TokenCredential): Promise<C
   const age = ctx.now().getTime() - newest.lastModified.getTime();
   const counted = truncated ? `${count}+ blobs (listing stopped at ${count})` : `${count} blob${count === 1 ? "" : "s"}`;
   const message =
-    `The application can read container ${container}: ${counted}; the newest, ${newest.name}, was written ` +
+    `The application can read container ${container}: ${counted}; the newest, ${ctx.scrub(newest.name)}, was written ` +
     `${formatDuration(age)} ago (${newest.lastModified.toISOString()}).`;
   if (age > ctx.staleAfterMs) {
     return warn(
@@ -824,8 +906,9 @@ export async function verifyIntegration(values: VerifyInputs, options: VerifyOpt
     expiryWarningDays: options.secretExpiryWarningDays ?? DEFAULT_SECRET_EXPIRY_WARNING_DAYS,
     now: options.now ?? (() => new Date()),
     environmentName: options.environmentName ?? "<env>",
+    scrub: secretScrubber([values.clientSecret]),
   };
-  const scrub = secretScrubber([values.clientSecret]);
+  const { scrub } = ctx;
   const results: CheckResult[] = [];
 
   let credential: TokenCredential | undefined;
@@ -841,7 +924,7 @@ export async function verifyIntegration(values: VerifyInputs, options: VerifyOpt
     results.push(
       fail(
         "credentials",
-        `The deployed values cannot be used to sign in: ${firstLine(errorText(error))}`,
+        `The deployed values cannot be used to sign in: ${firstLine(errorText(error, scrub))}`,
         "Check tenant_id, client_id and client_secret in this environment's outputs (deploy again if one is empty).",
       ),
     );
@@ -869,6 +952,7 @@ export async function verifyIntegration(values: VerifyInputs, options: VerifyOpt
     results.push(await checkEvents(ctx, credential));
   }
 
+  // Every text from elsewhere was scrubbed as it came in; once more, in case a check quoted one unscrubbed.
   return results.map((r) => ({
     ...r,
     message: scrub(r.message),

@@ -5,7 +5,9 @@
  * as the integration's own application (the deployed client id, tenant id and client secret;
  * never the operator's identity) and runs the checks of ./verify-checks.ts, printing one ✓/✗ line
  * each with the reason and the fix. Exit code 0 when every check passed, 1 when one failed, 2 when
- * verify could not run (usage, unknown or undeployed environment, bad option).
+ * verify could not run (usage, unknown or undeployed environment, bad option, a NODE_DEBUG that
+ * would print the bearer tokens, unexpected error). With `--json`, standard output holds one JSON
+ * value on every path: the report, or a {@link JsonError}.
  */
 import { EnvironmentArgs, parseEnvironmentArgs } from "./cli-args";
 import * as fs from "fs";
@@ -16,6 +18,7 @@ import {
   exitCodeOf,
   formatReport,
   resolveEndpoints,
+  Scrub,
   secretScrubber,
   verifyIntegration,
   VerifyOptions,
@@ -33,7 +36,7 @@ export interface Io {
 /** Options tests may set; the command line never does. */
 export interface VerifyCliOptions extends Omit<ReadDeployedOutputsOptions, "outputsFile"> {
   /**
-   * The environment variables endpoint settings are read from.
+   * The environment variables endpoint settings are read from, and NODE_DEBUG is checked in.
    *
    * @default process.env
    */
@@ -52,7 +55,9 @@ export const USAGE = [
   "Endpoints default to the public cloud; flags win over the environment variables",
   "XSHIELD_AUTHORITY_HOST, XSHIELD_DEFENDER_API, XSHIELD_DEFENDER_SCOPE, XSHIELD_BLOB_ENDPOINT,",
   "XSHIELD_QUEUE_ENDPOINT. In blob/queue endpoints, {account} stands for the storage account name.",
-  "Exit code: 0 all checks passed, 1 a check failed, 2 verify could not run.",
+  "Exit code: 0 all checks passed, 1 a check failed, 2 verify could not run. With --json, standard output",
+  'holds the report, or {"error": "<why>", "exitCode": 2} when verify could not run.',
+  "Refuses to run when NODE_DEBUG would make Node print the bearer tokens (http, https, net, tls, ...).",
 ].join("\n");
 
 /** Flags that take a value, and the environment variable each falls back to. */
@@ -87,36 +92,136 @@ const processIo: Io = {
   err: (line) => process.stderr.write(`${line}\n`),
 };
 
-/** Runs the command; resolves to the exit code (0 all passed, 1 a check failed, 2 could not run). */
+/**
+ * What `--json` prints on standard output, instead of the report, when verify could not run
+ * (usage error, unknown or undeployed environment, bad option, NODE_DEBUG, unexpected error).
+ */
+export interface JsonError {
+  /** Why verify could not run, and what to do: what the text mode prints after `verify: `. */
+  readonly error: string;
+  /** Always 2, the process's exit code. */
+  readonly exitCode: 2;
+}
+
+/** What `--json --help` prints on standard output. */
+export interface JsonUsage {
+  /** The usage text. */
+  readonly usage: string;
+  /** Always 0, the process's exit code. */
+  readonly exitCode: 0;
+}
+
+/** Node's debug sections (`NODE_DEBUG`) that write connection or request details, request headers (bearer tokens) among them. */
+export const CREDENTIAL_DEBUG_SECTIONS = ["http", "http2", "https", "net", "tls", "undici", "fetch"] as const;
+
+/**
+ * The sections of {@link CREDENTIAL_DEBUG_SECTIONS} a `NODE_DEBUG` value turns on, matched the
+ * way Node matches them: a comma-separated list, case-insensitive, `*` a wildcard. Empty when none.
+ */
+export function credentialDebugSections(nodeDebug: string | undefined): string[] {
+  if (nodeDebug === undefined || nodeDebug === "") return [];
+  const pattern = nodeDebug.replace(/[|\\{}()[\]^$+?.]/g, "\\$&").replaceAll("*", ".*").replaceAll(",", "$|^");
+  const enabled = new RegExp(`^${pattern}$`, "i");
+  return CREDENTIAL_DEBUG_SECTIONS.filter((section) => enabled.test(section));
+}
+
+/** Why verify refuses to run with this `NODE_DEBUG`, or undefined when it turns on nothing that prints credentials. */
+export function nodeDebugProblem(nodeDebug: string | undefined, environment: string): string | undefined {
+  const sections = credentialDebugSections(nodeDebug);
+  if (sections.length === 0) return undefined;
+  return (
+    `NODE_DEBUG=${JSON.stringify(nodeDebug)} turns on Node's own debug output for ${sections.join(", ")}, which writes ` +
+    "request details to standard error, the application's bearer tokens in the request headers among them; " +
+    "verify does not run with it. Run it again without NODE_DEBUG, e.g. " +
+    `\`env -u NODE_DEBUG npm run verify -- ${environment}\` (or \`unset NODE_DEBUG\` first).`
+  );
+}
+
+/** Everything main prints goes through a printer: scrubbed, and as JSON with `--json`. */
+interface Printer {
+  /** True with `--json`. */
+  readonly json: boolean;
+  /** From now on, hides these secrets in everything printed. */
+  hide(secrets: readonly string[]): void;
+  /** Hides the secrets in `text` (for text about to be formatted, which is then scrubbed again as printed). */
+  scrub(text: string): string;
+  /** Writes one line to standard output. */
+  out(line: string): void;
+  /** Says why verify cannot run: `verify: <message>` on standard error, or a {@link JsonError} on standard output. Returns 2. */
+  cannotRun(message: string, withUsage?: boolean): number;
+}
+
+function printer(io: Io, json: boolean): Printer {
+  let scrub: Scrub = (text) => text;
+  const out = (line: string) => io.out(scrub(line));
+  const err = (line: string) => io.err(scrub(line));
+  return {
+    json,
+    hide: (secrets) => {
+      scrub = secretScrubber(secrets);
+    },
+    scrub: (text) => scrub(text),
+    out,
+    cannotRun: (message, withUsage = false) => {
+      const error = scrub(message);
+      if (json) {
+        const answer: JsonError = { error, exitCode: 2 };
+        out(JSON.stringify(answer));
+      } else {
+        err(`verify: ${error}`);
+        if (withUsage) err(USAGE);
+      }
+      return 2;
+    },
+  };
+}
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Runs the command; resolves to the exit code (0 all passed, 1 a check failed, 2 could not run).
+ * With `--json` anywhere on the command line, standard output holds exactly one JSON value
+ * whatever happens: the report, a {@link JsonError}, or for `--help` a {@link JsonUsage}.
+ */
 export async function main(argv: readonly string[], io: Io = processIo, options: VerifyCliOptions = {}): Promise<number> {
+  const print = printer(io, argv.includes("--json"));
+  try {
+    return await run(argv, print, options);
+  } catch (error) {
+    return print.cannotRun(`unexpected error: ${messageOf(error)}`);
+  }
+}
+
+async function run(argv: readonly string[], print: Printer, options: VerifyCliOptions): Promise<number> {
   const args = parseArgs(argv);
   if (args === "help") {
-    io.out(USAGE);
+    const usage: JsonUsage = { usage: USAGE, exitCode: 0 };
+    print.out(print.json ? JSON.stringify(usage) : USAGE);
     return 0;
   }
   if (typeof args === "string") {
-    io.err(`verify: ${args}.`);
-    io.err(USAGE);
-    return 2;
+    return print.cannotRun(`${args}.`, true);
   }
   const { env: variables = process.env, now, requestTimeoutMs, ...readOptions } = options;
+
+  // Before anything is read or sent: Node itself would print the bearer tokens.
+  const debugProblem = nodeDebugProblem(variables.NODE_DEBUG, args.env);
+  if (debugProblem !== undefined) {
+    return print.cannotRun(debugProblem);
+  }
 
   let values: DeployedOutputs;
   try {
     const outputsFile = args.values["--outputs-file"];
     values = readDeployedOutputs(args.env, { ...readOptions, ...(outputsFile !== undefined ? { outputsFile } : {}) });
   } catch (error) {
-    io.err(
-      error instanceof DeployedOutputsError
-        ? `verify: ${error.message}`
-        : `verify: unexpected error reading the outputs: ${error instanceof Error ? error.message : String(error)}`,
+    return print.cannotRun(
+      error instanceof DeployedOutputsError ? error.message : `unexpected error reading the outputs: ${messageOf(error)}`,
     );
-    return 2;
   }
 
   // From here on the secret is known: everything printed passes through the scrubber.
-  const scrub = secretScrubber([values.clientSecret]);
-  const safe: Io = { out: (line) => io.out(scrub(line)), err: (line) => io.err(scrub(line)) };
+  print.hide([values.clientSecret]);
 
   let extraCaCertificates: string | undefined;
   const caFile = args.values["--ca-file"];
@@ -124,12 +229,10 @@ export async function main(argv: readonly string[], io: Io = processIo, options:
     try {
       extraCaCertificates = fs.readFileSync(caFile, "utf8");
     } catch (error) {
-      safe.err(`verify: cannot read --ca-file ${caFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-      return 2;
+      return print.cannotRun(`cannot read --ca-file ${caFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     }
     if (!extraCaCertificates.includes("-----BEGIN CERTIFICATE-----")) {
-      safe.err(`verify: --ca-file ${caFile} holds no PEM certificate.`);
-      return 2;
+      return print.cannotRun(`--ca-file ${caFile} holds no PEM certificate.`);
     }
   }
   let staleAfterMinutes: number | undefined;
@@ -137,8 +240,7 @@ export async function main(argv: readonly string[], io: Io = processIo, options:
   if (stale !== undefined) {
     staleAfterMinutes = Number(stale);
     if (!Number.isFinite(staleAfterMinutes) || staleAfterMinutes <= 0) {
-      safe.err(`verify: --stale-after-minutes must be a positive number (got "${stale}").`);
-      return 2;
+      return print.cannotRun(`--stale-after-minutes must be a positive number (got "${stale}").`);
     }
   }
 
@@ -159,34 +261,30 @@ export async function main(argv: readonly string[], io: Io = processIo, options:
     resolveEndpoints(values, verifyOptions);
   } catch (error) {
     if (!(error instanceof VerifyOptionsError)) throw error;
-    safe.err(`verify: ${error.message}`);
-    return 2;
+    return print.cannotRun(error.message);
   }
 
-  if (!args.switches.has("--json")) {
-    safe.out(
+  if (!print.json) {
+    print.out(
       `Verifying environment "${args.env}" as application ${values.clientId} (tenant ${values.tenantId})` +
         `${values.source !== undefined ? `, values from ${values.source}` : ""}:`,
     );
-    safe.out("");
+    print.out("");
   }
 
   let results: CheckResult[];
   try {
     results = await verifyIntegration(values, verifyOptions);
   } catch (error) {
-    safe.err(
-      error instanceof VerifyOptionsError
-        ? `verify: ${error.message}`
-        : `verify: unexpected error: ${error instanceof Error ? error.message : String(error)}`,
-    );
-    return 2;
+    return print.cannotRun(error instanceof VerifyOptionsError ? error.message : `unexpected error: ${messageOf(error)}`);
   }
 
-  if (args.switches.has("--json")) {
-    safe.out(JSON.stringify(results, null, 2));
+  // verifyIntegration scrubbed every text; scrubbed again before formatting, and as printed.
+  const scrubbed = results.map((r) => ({ ...r, message: print.scrub(r.message), ...(r.fix !== undefined ? { fix: print.scrub(r.fix) } : {}) }));
+  if (print.json) {
+    print.out(JSON.stringify(scrubbed, null, 2));
   } else {
-    for (const line of formatReport(results)) safe.out(line);
+    for (const line of formatReport(scrubbed)) print.out(line);
   }
   return exitCodeOf(results);
 }
@@ -209,7 +307,11 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (error: unknown) => {
-      process.stderr.write(`verify: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
+      // main reports its own errors; this is for one it could not print.
+      const message = `unexpected error: ${messageOf(error)}`;
+      const answer: JsonError = { error: message, exitCode: 2 };
+      if (argv.includes("--json")) process.stdout.write(`${JSON.stringify(answer)}\n`);
+      else process.stderr.write(`verify: ${message}\n`);
       process.exitCode = 2;
     },
   );

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { longDescription } from "./secret-echo";
 
 /** An application registration the fake tenant knows about. */
 export interface FakeApp {
@@ -20,6 +21,18 @@ export interface FakeApp {
    * (Entra never does): proves verify scrubs the secret from whatever it prints.
    */
   readonly echoSecretInErrors?: boolean;
+  /**
+   * A misbehaving endpoint that quotes this app's secret, written by `encode`, at the end of a long
+   * error text (`after` characters of description before it): the token endpoint (the sign-in then
+   * fails, whatever secret was sent) or the Defender API (which never sees the secret in reality;
+   * it stands for any server or proxy on the way). Proves verify hides every form of the secret,
+   * also where its messages are shortened.
+   */
+  readonly echoSecret?: {
+    readonly at: "token" | "defender";
+    readonly after: number;
+    readonly encode: (secret: string) => string;
+  };
 }
 
 /** One request the fake received (the form body is kept, minus the secret, for assertions). */
@@ -106,6 +119,8 @@ function entraError(status: number, error: string, code: number, description: st
  *   `disableInstanceDiscovery` there is no instance-discovery call)
  * - `POST /{tenant}/oauth2/v2.0/token` (client credentials; answers with Entra's real error codes)
  * - `GET /api/machines` (Defender API: 200 with the role, 403 without, 401 for a token of the wrong audience)
+ *
+ * Apps with `echoSecret` make one of them answer with an error text that quotes the secret.
  */
 export async function startFakeEntra(options: {
   readonly certPem: string;
@@ -161,6 +176,12 @@ export async function startFakeEntra(options: {
         sendJson(res, e.status, e.body);
         return;
       }
+      if (app.echoSecret?.at === "token") {
+        const echoed = `${longDescription(app.echoSecret.after)}${app.echoSecret.encode(form.get("client_secret") ?? "")}.`;
+        const e = entraError(401, "invalid_client", 50012, echoed);
+        sendJson(res, e.status, e.body);
+        return;
+      }
       if (form.get("client_secret") !== app.secret && app.echoSecretInErrors) {
         const e = entraError(401, "invalid_client", 50012, `Authentication failed for client secret '${form.get("client_secret")}'.`);
         sendJson(res, e.status, e.body);
@@ -211,6 +232,11 @@ export async function startFakeEntra(options: {
       }
       const app = apps.find((a) => a.clientId === claims.appid && a.tenantId === claims.tid);
       const roles = Array.isArray(claims.roles) ? (claims.roles as unknown[]) : [];
+      if (app?.echoSecret?.at === "defender") {
+        const echoed = `${longDescription(app.echoSecret.after)}${app.echoSecret.encode(app.secret)}.`;
+        sendJson(res, 400, { error: { code: "BadRequest", message: echoed, target: randomUUID() } });
+        return;
+      }
       const status = app?.defenderStatus ?? (roles.includes("Machine.Read.All") ? 200 : 403);
       if (status === 200) {
         sendJson(res, 200, {

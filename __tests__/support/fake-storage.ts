@@ -24,6 +24,11 @@ const MESSAGES: Readonly<Record<string, string>> = {
   AuthorizationPermissionMismatch: "This request is not authorized to perform this operation using this permission.",
 };
 
+/** `text` as XML character data. */
+function xmlText(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
 /**
  * Starts an HTTPS server on 127.0.0.1 that answers every request the way Azure Storage answers
  * when it refuses one: the status, an `x-ms-error-code` header and the `<Error>` XML body. Used for
@@ -36,13 +41,18 @@ export async function startFakeStorage(options: {
   readonly account: string;
   readonly status: number;
   readonly errorCode: string;
+  /**
+   * The error's `<Message>` text instead of Azure Storage's own for the code, read at each request
+   * (a test may change what it returns between runs).
+   */
+  readonly message?: () => string;
 }): Promise<FakeStorage> {
   const requests: StorageRequest[] = [];
   const server = createServer({ cert: options.certPem, key: options.keyPem }, (req, res) => {
     requests.push({ method: req.method ?? "GET", url: req.url ?? "/", authorization: req.headers.authorization });
     req.resume();
     const requestId = randomUUID();
-    const message = MESSAGES[options.errorCode] ?? "The request failed.";
+    const message = xmlText(options.message?.() ?? MESSAGES[options.errorCode] ?? "The request failed.");
     const body =
       `\uFEFF<?xml version="1.0" encoding="utf-8"?><Error><Code>${options.errorCode}</Code>` +
       `<Message>${message}\nRequestId:${requestId}\nTime:${new Date().toISOString()}</Message></Error>`;
