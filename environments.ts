@@ -19,6 +19,7 @@ export const ENVIRONMENTS: readonly EnvironmentConfig[] = [
       applicationDisplayName: "Xshield MDE Integration (dev)",
       allowedIpRanges: [],
       clientSecretExpiryMonths: 6,
+      clientSecretRotationMonths: 2,
       blobRetentionDays: 7,
       tags: { environment: "dev", workload: "xshield-mde" },
     },

@@ -88,9 +88,9 @@ const CASES: Case[] = [
   },
   {
     rule: "SecretLifetime",
-    compliant: (i) => i.applicationPassword.addOverride("display_name", "Xshield"),
-    broken: (i) => i.applicationPassword.addOverride("end_date", "2099-01-01T00:00:00Z"),
-    path: (i) => at(i.applicationPassword, "end_date"),
+    compliant: (i) => i.clientSecretSlotA.addOverride("lifecycle.create_before_destroy", true),
+    broken: (i) => i.clientSecretSlotA.addOverride("end_date", "2099-01-01T00:00:00Z"),
+    path: (i) => at(i.clientSecretSlotA, "end_date"),
   },
   {
     rule: "WrittenAsPlanned",
@@ -286,12 +286,16 @@ describe("secure-baseline guard: role assignments, event delivery, application, 
   });
 
   test("a secret's lifetime comes from the construct's schedule: a far end date, none, a relative one, a longer offset fail", () => {
-    expect(synthWith((i) => i.applicationPassword.addOverride("end_date", "2099-12-31T00:00:00Z"))).toThrow(/\[SecretLifetime\].*end_date is "2099/);
-    expect(synthWith((i) => i.applicationPassword.addOverride("end_date", null))).toThrow(/\[SecretLifetime\].*end_date is null/);
-    expect(synthWith((i) => i.applicationPassword.addOverride("end_date_relative", "876000h"))).toThrow(/\[SecretLifetime\].*end_date_relative/);
-    expect(synthWith((i) => i.applicationPassword.addOverride("rotate_when_changed", null))).toThrow(/\[SecretLifetime\].*rotate_when_changed/);
-    expect(synthWith((i) => i.secretExpiry.addOverride("offset_years", 100))).toThrow(/\[SecretLifetime\].*offset_years is 100/);
-    expect(synthWith((i) => i.secretExpiry.addOverride("offset_months", 1200))).toThrow(/\[SecretLifetime\].*offset_months is 1200/);
+    expect(synthWith((i) => i.clientSecretSlotA.addOverride("end_date", "2099-12-31T00:00:00Z"))).toThrow(/\[SecretLifetime\].*end_date is "2099/);
+    expect(synthWith((i) => i.clientSecretSlotB.addOverride("end_date", null))).toThrow(/\[SecretLifetime\].*client-secret-b.*end_date is null/);
+    expect(synthWith((i) => i.clientSecretSlotA.addOverride("end_date_relative", "876000h"))).toThrow(/\[SecretLifetime\].*end_date_relative/);
+    expect(synthWith((i) => i.clientSecretSlotA.addOverride("rotate_when_changed", null))).toThrow(/\[SecretLifetime\].*rotate_when_changed/);
+    // The schedule itself: a longer lifetime, or slots that never rotate, through the locals or the stack.
+    const local = (name: string, value: string): Tweak => (i, stack) =>
+      stack.addOverride(`locals.${(i.node.findChild(name) as TerraformLocal).friendlyUniqueId}`, value);
+    expect(synthWith(local("secret-slot-a-month", "${0}"))).toThrow(/\[SecretLifetime\] locals\..*secret-slot-a-month.* is "\$\{0\}"/);
+    expect(synthWith(local("secret-month", "${1}"))).toThrow(/\[SecretLifetime\] locals\..*secret-month/);
+    expect(synthWith((i, stack) => stack.addOverride(`locals.${i.secretSlotBMonth.friendlyUniqueId}`, null))).toThrow(/\[SecretLifetime\]|\[WrittenAsPlanned\]/);
     expect(synthWith((i) => i.application.addOverride("password", { display_name: "extra" }))).toThrow(/\[SecretLifetime\].*password/);
   });
 

@@ -14,6 +14,9 @@ const VALUES = {
   storage_account_id:
     "/subscriptions/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee/resourceGroups/rg-xshield-mde-dev/providers/Microsoft.Storage/storageAccounts/stxshieldmdedev",
   client_secret_expires_at: "2026-05-26T16:53:00Z",
+  client_secret_previous_expires_at: "2026-03-01T00:00:00Z",
+  client_secret_next_rotation_at: "2026-02-01T00:00:00Z",
+  client_secret_slot: "a",
 };
 
 /** A Terraform 1.x (state format v4) file as `cdktf deploy` leaves it with the local backend. */
@@ -84,6 +87,9 @@ describe("readDeployedOutputs from local state", () => {
       queueName: VALUES.queue_name,
       storageAccountId: VALUES.storage_account_id,
       clientSecretExpiresAt: VALUES.client_secret_expires_at,
+      clientSecretPreviousExpiresAt: VALUES.client_secret_previous_expires_at,
+      clientSecretNextRotationAt: VALUES.client_secret_next_rotation_at,
+      clientSecretSlot: VALUES.client_secret_slot,
       source: path.join(dir, "terraform.dev.tfstate"),
     });
   });

@@ -98,13 +98,18 @@ describe("npm run synth:hcl", () => {
     const h = parsed.get(env) as HclDoc;
     const secret = only(h.output.client_secret as unknown as Block[]);
     expect(secret.sensitive).toBe(true);
-    expect(secret.value).toMatch(/^\$\{azuread_application_password\.[^.}]+\.value\}$/);
+    // The newest of the two slots: a reference to each, chosen by the slots' months.
+    expect(secret.value).toMatch(
+      /^\$\{\(local\.[^ ]+ > local\.[^ ]+\) \? azuread_application_password\.[^.}]+-a_[^.}]+\.value : azuread_application_password\.[^.}]+-b_[^.}]+\.value\}$/,
+    );
     const text = hcl.get(env) as string;
-    // Every mention of the password's value is a reference, in the output (or a Key Vault secret).
+    // Every mention of a password's value is a reference, in the output (or a Key Vault secret).
     const mentions = text.split("\n").filter((line) => /azuread_application_password\.[^.\s]+\.value/.test(line));
     expect(mentions.length).toBeGreaterThan(0);
     for (const line of mentions) {
-      expect(line).toMatch(/^\s*value\s*=\s*"?(\$\{)?azuread_application_password\.[A-Za-z0-9_-]+\.value\}?"?\s*$/);
+      expect(line).toMatch(
+        /^\s*value\s*=\s*"?(\$\{)?\(?local\.[^ ]+ > local\.[^ ]+\) \? azuread_application_password\.[A-Za-z0-9_-]+\.value : azuread_application_password\.[A-Za-z0-9_-]+\.value\}?"?\s*$/,
+      );
     }
     for (const name of Object.keys(h.output).filter((o) => o !== "client_secret")) {
       expect(String(only(h.output[name] as unknown as Block[]).value)).not.toMatch(/application_password\.[^.}]+\.value/);
@@ -142,6 +147,38 @@ describe("npm run synth:hcl", () => {
         stdout: "",
       });
     }
+  });
+});
+
+describe("what cdktf's HCL leaves out", () => {
+  test("the Terraform version floor and the removed block that keeps a resource group reach the HCL, as the JSON has them", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "xshield-hcl-rg-"));
+    try {
+      const environments = [{ ...ENVIRONMENTS[0], integration: { ...ENVIRONMENTS[0].integration, createResourceGroup: false } }];
+      const [result] = synthHcl({ outdir: dir, environments });
+      const text = fs.readFileSync(result.file, "utf8");
+      const doc = (await parse("cdk.tf", text)) as unknown as { terraform: Block[]; removed: Block[] };
+      const fromJson = JSON.parse(synthesizeEnvironments(environments).get(environments[0].name) as string) as {
+        terraform: Block;
+        removed: Block[];
+      };
+      expect(only(doc.terraform).required_version).toBe(">= 1.7.0");
+      expect(fromJson.terraform.required_version).toBe(">= 1.7.0");
+      expect(doc.removed).toHaveLength(1);
+      expect(`\${${String(doc.removed[0].from).replace(/^\$\{|\}$/g, "")}}`).toBe(`\${${String(fromJson.removed[0].from)}}`);
+      expect(doc.removed[0].lifecycle).toEqual([{ destroy: false }]);
+      if (hasTerraform) {
+        expect(spawnSync("terraform", ["fmt", "-check", "-no-color", result.file], { encoding: "utf8" }).status).toBe(0);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("environments that create their resource group get no removed block, only the version floor", () => {
+    const text = hcl.get(envs[0]) as string;
+    expect(text).toMatch(/^terraform \{\n\s+required_version = ">= 1\.5\.0"/m);
+    expect(text).not.toContain("removed {");
   });
 });
 

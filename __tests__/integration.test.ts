@@ -15,6 +15,16 @@ const QUEUE_SENDER = "Storage Queue Data Message Sender";
 const BLOB_CONTRIBUTOR = "Storage Blob Data Contributor";
 const WINDOWS_DEFENDER_ATP = "fc780465-2017-40d4-a0c5-307022471b92";
 
+/** `${(slot A's month > slot B's month) ? <slot A's attribute> : <slot B's>}`: the newest secret's attribute, as written. */
+function newestOf(s: Synthesized, attribute: string, older = false): string {
+  const locals = Object.keys((s.json as unknown as { locals: object }).locals);
+  const slotA = `local.${locals.find((n) => n.includes("_secret-slot-a-month_"))}`;
+  const slotB = `local.${locals.find((n) => n.includes("_secret-slot-b-month_"))}`;
+  const a = s.refNamed("azuread_application_password", "client-secret-a", attribute).slice(2, -1);
+  const b = s.refNamed("azuread_application_password", "client-secret-b", attribute).slice(2, -1);
+  return older ? `\${(${slotA} > ${slotB}) ? ${b} : ${a}}` : `\${(${slotA} > ${slotB}) ? ${a} : ${b}}`;
+}
+
 describe("XshieldMdeIntegration with default props", () => {
   let s: Synthesized;
   beforeAll(() => {
@@ -34,18 +44,26 @@ describe("XshieldMdeIntegration with default props", () => {
     expect(sp.owners).toEqual([s.dataRef("azuread_client_config", "object_id")]);
   });
 
-  test("step 2: the client secret belongs to the application and expires after 24 months, from a time resource", () => {
-    const password = s.one("azuread_application_password").body;
-    expect(password.application_id).toBe(s.ref("azuread_application", "id"));
-    expect(password.end_date).toBe(s.ref("time_offset", "rfc3339"));
-    expect(password.end_date_relative).toBeUndefined();
-    expect(password.rotate_when_changed).toEqual({ rotation: s.ref("time_rotating", "id") });
-    expect(password.lifecycle).toEqual({ create_before_destroy: true });
-
-    const expiry = s.one("time_offset").body;
-    expect(expiry.base_rfc3339).toBe(s.ref("time_rotating", "rfc3339"));
-    expect(expiry.offset_months).toBe(24);
-    expect(s.one("time_rotating").body.rotation_months).toBe(23);
+  test("step 2: two client secrets of the application, in slots renewed in turn, each expiring 24 months after its slot's month", () => {
+    const local = (part: string) => `\${local.${Object.keys((s.json as unknown as { locals: object }).locals).find((n) => n.includes(`_${part}_`))}}`;
+    for (const [slot, month] of [["a", "secret-slot-a-month"], ["b", "secret-slot-b-month"]]) {
+      const password = s.named("azuread_application_password", `client-secret-${slot}`).body;
+      expect(password.application_id).toBe(s.ref("azuread_application", "id"));
+      expect(password.display_name).toBe(`Xshield (slot ${slot.toUpperCase()})`);
+      const m = local(month).slice(2, -1);
+      expect(password.end_date).toBe(`\${format("%04d-%02d-01T00:00:00Z", floor(((${m} + 24) / 12)), (((${m} + 24) % 12) + 1))}`);
+      expect(password.end_date_relative).toBeUndefined();
+      expect(password.rotate_when_changed).toEqual({ slot_month: `\${tostring(${m})}` });
+      expect(password.lifecycle).toEqual({ create_before_destroy: true });
+    }
+    // Slot A is due every 12 months (2 × the default rotation of 6), slot B 6 months later.
+    const month = local("secret-month").slice(2, -1);
+    const locals = (s.json as unknown as { locals: { [name: string]: string } }).locals;
+    expect(locals[month.replace("local.", "")]).toBe('${(((tonumber(formatdate("YYYY", plantimestamp())) * 12) + tonumber(formatdate("M", plantimestamp()))) - 1)}');
+    expect(locals[local("secret-slot-a-month").slice(8, -1)]).toBe(`\${(${month} - (${month} % 12))}`);
+    expect(locals[local("secret-slot-b-month").slice(8, -1)]).toBe(`\${(${month} - ((${month} - 6) % 12))}`);
+    expect(s.all("time_rotating")).toEqual([]);
+    expect(s.all("time_offset")).toEqual([]);
   });
 
   test("step 2: no date is computed from the clock at synth time", () => {
@@ -142,6 +160,8 @@ describe("XshieldMdeIntegration with default props", () => {
     expect(sub.storage_queue_endpoint).toEqual({
       storage_account_id: s.ref("azurerm_storage_account", "id"),
       queue_name: s.ref("azurerm_storage_queue", "name"),
+      // A notification lives as long as its blob: 30 days by default, not the queue's 7.
+      queue_message_time_to_live_in_seconds: 30 * 24 * 60 * 60,
     });
     expect(sub.delivery_identity).toEqual({ type: "SystemAssigned" });
   });
@@ -221,8 +241,10 @@ describe("XshieldMdeIntegration with default props", () => {
     }
   });
 
-  test("no secret value is ever written: the password's value is referenced nowhere in a bare integration", () => {
-    expect(s.text).not.toContain(`${s.one("azuread_application_password").name}.value`);
+  test("no secret value is ever written: the passwords' values are referenced nowhere in a bare integration", () => {
+    for (const [name] of s.all("azuread_application_password")) {
+      expect(s.text).not.toContain(`${name}.value`);
+    }
   });
 });
 
@@ -233,7 +255,8 @@ describe("XshieldMdeIntegration attributes", () => {
     const integration = new XshieldMdeIntegration(stack, "integration", VALID_PROPS);
     const names = [
       "clientId", "tenantId", "clientSecret", "storageAccountName", "storageAccountId", "queueName",
-      "clientSecretExpiresAt", "clientSecretRotatesAt", "servicePrincipalObjectId", "resourceGroupName",
+      "clientSecretExpiresAt", "clientSecretPreviousExpiresAt", "clientSecretNextRotationAt", "clientSecretSlot",
+      "servicePrincipalObjectId", "resourceGroupName",
     ] as const;
     for (const name of names) {
       new TerraformOutput(stack, name, { value: integration[name], sensitive: true });
@@ -242,12 +265,19 @@ describe("XshieldMdeIntegration attributes", () => {
     const value = (name: string) => s.json.output[name].value;
     expect(value("clientId")).toBe(s.ref("azuread_application", "client_id"));
     expect(value("tenantId")).toBe(s.dataRef("azuread_client_config", "tenant_id"));
-    expect(value("clientSecret")).toBe(s.ref("azuread_application_password", "value"));
+    const locals = Object.keys((s.json as unknown as { locals: object }).locals);
+    const slotA = `local.${locals.find((n) => n.includes("_secret-slot-a-month_"))}`;
+    const slotB = `local.${locals.find((n) => n.includes("_secret-slot-b-month_"))}`;
+    expect(value("clientSecret")).toBe(newestOf(s, "value"));
+    expect(value("clientSecretExpiresAt")).toBe(newestOf(s, "end_date"));
+    expect(value("clientSecretPreviousExpiresAt")).toBe(newestOf(s, "end_date", true));
+    expect(value("clientSecretSlot")).toBe(`\${(${slotA} > ${slotB}) ? "a" : "b"}`);
+    expect(value("clientSecretNextRotationAt")).toBe(
+      `\${format("%04d-%02d-01T00:00:00Z", floor(((max(${slotA}, ${slotB}) + 6) / 12)), (((max(${slotA}, ${slotB}) + 6) % 12) + 1))}`,
+    );
     expect(value("storageAccountName")).toBe(s.ref("azurerm_storage_account", "name"));
     expect(value("storageAccountId")).toBe(s.ref("azurerm_storage_account", "id"));
     expect(value("queueName")).toBe(s.ref("azurerm_storage_queue", "name"));
-    expect(value("clientSecretExpiresAt")).toBe(s.ref("azuread_application_password", "end_date"));
-    expect(value("clientSecretRotatesAt")).toBe(s.ref("time_rotating", "rotation_rfc3339"));
     expect(value("servicePrincipalObjectId")).toBe(s.ref("azuread_service_principal", "object_id"));
     expect(value("resourceGroupName")).toBe(s.ref("azurerm_resource_group", "name"));
     expect(integration.application.terraformResourceType).toBe("azuread_application");
@@ -257,11 +287,15 @@ describe("XshieldMdeIntegration attributes", () => {
     expect(integration.networkEventsContainerName).toBe("insights-logs-advancedhunting-devicenetworkevents");
   });
 
-  test("the Streaming API instructions name the table and carry the resource id", () => {
-    const text = streamingApiInstructions("/subscriptions/x/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st");
+  test("the Streaming API instructions name the table, carry the resource id and both rights the operator needs", () => {
+    const id = "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st";
+    const text = streamingApiInstructions(id);
     expect(text).toContain("Streaming API");
     expect(text).toContain("DeviceNetworkEvents");
-    expect(text).toContain("/subscriptions/x/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st");
+    expect(text).toContain(`Storage Account Resource ID: ${id}`);
+    expect(text).toMatch(/Security Administrator[\s\S]*AND Contributor on that storage account/);
+    expect(text).toContain(`az role assignment create --role Contributor\n  --assignee <user or group object id> --scope ${id}`);
+    expect(text).toContain("streamingApiOperatorObjectIds");
   });
 });
 
@@ -327,20 +361,25 @@ describe("options", () => {
 });
 
 describe("day 2", () => {
-  test("clientSecretExpiryMonths and clientSecretRotationMonths set the expiry and the rotation point", () => {
-    const s = synthIntegration({ clientSecretExpiryMonths: 12, clientSecretRotationMonths: 9 });
-    expect(s.one("time_offset").body.offset_months).toBe(12);
-    expect(s.one("time_rotating").body.rotation_months).toBe(9);
+  const schedule = (s: Synthesized) => {
+    const locals = (s.json as unknown as { locals: { [name: string]: string } }).locals;
+    const slotB = Object.entries(locals).find(([n]) => n.includes("_secret-slot-b-month_"))![1];
+    const endDate = String(s.named("azuread_application_password", "client-secret-a").body.end_date);
+    return {
+      period: Number(/% (\d+)\)\)\}$/.exec(slotB)?.[1]),
+      offset: Number(/ - (\d+)\) %/.exec(slotB)?.[1]),
+      lifetime: Number(/\+ (\d+)\) \/ 12\)/.exec(endDate)?.[1]),
+    };
+  };
+
+  test("clientSecretExpiryMonths and clientSecretRotationMonths set the lifetime and the turns", () => {
+    expect(schedule(synthIntegration({ clientSecretExpiryMonths: 12, clientSecretRotationMonths: 5 }))).toEqual({ period: 10, offset: 5, lifetime: 12 });
   });
 
-  test("the rotation point defaults to one month before expiry, and never below one month", () => {
-    expect(synthIntegration({ clientSecretExpiryMonths: 6 }).one("time_rotating").body.rotation_months).toBe(5);
-    expect(synthIntegration({ clientSecretExpiryMonths: 1 }).one("time_rotating").body.rotation_months).toBe(1);
-  });
-
-  test("a new rotation replaces the expiry offset too", () => {
-    const s = synthIntegration();
-    expect(s.one("time_offset").body.triggers).toEqual({ rotation: s.ref("time_rotating", "id") });
+  test("the rotation defaults to a quarter of the lifetime, and never below one month", () => {
+    expect(schedule(synthIntegration())).toEqual({ period: 12, offset: 6, lifetime: 24 });
+    expect(schedule(synthIntegration({ clientSecretExpiryMonths: 6 }))).toEqual({ period: 2, offset: 1, lifetime: 6 });
+    expect(schedule(synthIntegration({ clientSecretExpiryMonths: 3 }))).toEqual({ period: 2, offset: 1, lifetime: 3 });
   });
 
   test("without clientSecretKeyVaultId no Key Vault secret is created", () => {
@@ -355,9 +394,9 @@ describe("day 2", () => {
     expect(secret).toMatchObject({
       name: "xshield-mde-client-secret",
       key_vault_id: vault,
-      value: s.ref("azuread_application_password", "value"),
-      expiration_date: s.ref("azuread_application_password", "end_date"),
     });
+    expect(secret.value).toBe(newestOf(s, "value"));
+    expect(secret.expiration_date).toBe(newestOf(s, "end_date"));
     expect(typeof secret.content_type).toBe("string");
     expect(synthIntegration({ clientSecretKeyVaultId: vault, clientSecretKeyVaultSecretName: "other" }).one("azurerm_key_vault_secret").body.name).toBe("other");
   });
@@ -412,5 +451,61 @@ describe("day 2", () => {
     expect(s.one("azurerm_storage_account").body.resource_group_name).toBe(rgName);
     expect(s.one("azurerm_eventgrid_system_topic").body.resource_group_name).toBe(rgName);
     expect(s.one("azurerm_eventgrid_system_topic_event_subscription").body.resource_group_name).toBe(rgName);
+  });
+});
+
+describe("a real tenant: the Streaming API operator, notification lifetime, data-role scope, keeping the resource group", () => {
+  const OPERATOR = "3b9d4e1f-2a6c-4f8e-9b0d-7c5a1e2f3d4b";
+
+  test("each streamingApiOperatorObjectIds entry gets Contributor on the storage account only, named after its id", () => {
+    const s = synthIntegration({ streamingApiOperatorObjectIds: [OPERATOR, "0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D"] });
+    const operators = s.all("azurerm_role_assignment").filter(([name]) => name.includes("streaming-api-operator"));
+    expect(operators.map(([name]) => name.split("_")[1]).sort()).toEqual([
+      "streaming-api-operator-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+      `streaming-api-operator-${OPERATOR}`,
+    ]);
+    for (const [, body] of operators) {
+      expect(body.role_definition_name).toBe("Contributor");
+      expect(body.scope).toBe(s.ref("azurerm_storage_account", "id"));
+      // A user or a group: Azure looks the principal up itself.
+      expect(body.principal_type).toBeUndefined();
+    }
+    expect(operators.map(([, body]) => body.principal_id).sort()).toEqual(["0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D", OPERATOR]);
+    expect(synthIntegration().all("azurerm_role_assignment").filter(([name]) => name.includes("streaming-api-operator"))).toEqual([]);
+  });
+
+  test("the guard holds an operator's assignment to what was planned", () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, "test");
+    const i = new XshieldMdeIntegration(stack, "integration", { ...VALID_PROPS, streamingApiOperatorObjectIds: [OPERATOR] });
+    i.streamingApiOperatorAssignments[0].addOverride("scope", "/subscriptions/00000000-0000-0000-0000-000000000000");
+    expect(() => Testing.synth(stack)).toThrow(/\[LeastPrivilegeRoles\].*streaming-api-operator.*scope/);
+  });
+
+  test("queue notifications live as long as the blobs they announce", () => {
+    const ttl = (s: Synthesized) =>
+      (s.one("azurerm_eventgrid_system_topic_event_subscription").body.storage_queue_endpoint as { queue_message_time_to_live_in_seconds: number })
+        .queue_message_time_to_live_in_seconds;
+    expect(ttl(synthIntegration())).toBe(30 * 86400);
+    expect(ttl(synthIntegration({ blobRetentionDays: 400 }))).toBe(400 * 86400);
+  });
+
+  test('dataRoleScope "account" grants both of Xshield\'s data roles on the storage account, as ColorTokens\' manual steps do', () => {
+    const s = synthIntegration({ dataRoleScope: "account" });
+    expect(s.named("azurerm_role_assignment", "blob-reader").body.scope).toBe(s.ref("azurerm_storage_account", "id"));
+    expect(s.named("azurerm_role_assignment", "queue-processor").body.scope).toBe(s.ref("azurerm_storage_account", "id"));
+    // Event Grid's roles stay on the queue and the dead-letter container.
+    expect(s.named("azurerm_role_assignment", "queue-sender").body.scope).toContain("/queueServices/default/queues/");
+    const narrow = synthIntegration();
+    expect(narrow.named("azurerm_role_assignment", "blob-reader").body.scope).toContain("/blobServices/default/containers/");
+  });
+
+  test("createResourceGroup false forgets the group of an earlier deploy instead of destroying it", () => {
+    const s = synthIntegration({ createResourceGroup: false });
+    const removed = (s.json as unknown as { removed: unknown[] }).removed;
+    expect(removed).toEqual([{ from: `azurerm_resource_group.${s.data("azurerm_resource_group").name}`, lifecycle: { destroy: false } }]);
+    // The same name the group has as a resource when createResourceGroup is true.
+    expect(s.data("azurerm_resource_group").name).toBe(synthIntegration().one("azurerm_resource_group").name);
+    expect((synthIntegration().json as unknown as { removed?: unknown }).removed).toBeUndefined();
   });
 });

@@ -14,7 +14,15 @@ const OUTPUTS = [
   "queue_name",
   "storage_account_id",
   "client_secret_expires_at",
+  "client_secret_previous_expires_at",
+  "client_secret_next_rotation_at",
+  "client_secret_slot",
 ];
+
+/** Both slots' password references (without `${}`) for an attribute. */
+function slots(s: ReturnType<typeof synthStack>, attribute: string): string[] {
+  return ["client-secret-a", "client-secret-b"].map((part) => s.refNamed("azuread_application_password", part, attribute).slice(2, -1));
+}
 
 /** The JSON paths of every string in `json` that contains `needle`. */
 function placesOf(json: unknown, needle: string): string[] {
@@ -33,14 +41,17 @@ describe("XshieldMdeStack", () => {
     expect(() => new XshieldMdeStack(app, "dev", { integration: VALID_PROPS })).not.toThrow();
   });
 
-  test("configures azurerm with features, Entra ID storage auth and the extra resource providers", () => {
+  test("configures azurerm with features, Entra ID storage auth, and registers only the resource providers it uses", () => {
     const s = synthStack();
     const azurerm = s.json.provider.azurerm;
     expect(azurerm).toHaveLength(1);
     expect(azurerm[0].features).toEqual([{ storage: [{ data_plane_available: false }] }]);
     expect(azurerm[0]).toMatchObject({
       storage_use_azuread: true,
-      resource_providers_to_register: ["Microsoft.EventGrid", "Microsoft.Insights"],
+      // Not azurerm's default "legacy" set of ~66; spelled as Azure returns them (the provider
+      // compares case-sensitively, and Azure returns microsoft.insights in lowercase).
+      resource_provider_registrations: "none",
+      resource_providers_to_register: ["Microsoft.EventGrid", "Microsoft.Storage", "microsoft.insights"],
     });
     expect(azurerm[0].subscription_id).toBeUndefined();
     expect(s.json.provider.azuread).toHaveLength(1);
@@ -64,6 +75,12 @@ describe("XshieldMdeStack", () => {
     expect(Object.keys(required).sort()).toEqual(["azuread", "azurerm", "time"]);
   });
 
+  test("requires Terraform 1.5 for plantimestamp(), and 1.7 when a removed block keeps the resource group", () => {
+    const version = (s: ReturnType<typeof synthStack>) => (s.json.terraform as { required_version: string }).required_version;
+    expect(version(synthStack())).toBe(">= 1.5.0");
+    expect(version(synthStack({ integration: { ...VALID_PROPS, createResourceGroup: false } }))).toBe(">= 1.7.0");
+  });
+
   test("has exactly the outputs Xshield and Defender ask for, each described, the secret sensitive", () => {
     const s = synthStack();
     expect(Object.keys(s.json.output).sort()).toEqual([...OUTPUTS].sort());
@@ -81,11 +98,16 @@ describe("XshieldMdeStack", () => {
     const value = (name: string) => s.json.output[name].value;
     expect(value("client_id")).toBe(s.ref("azuread_application", "client_id"));
     expect(value("tenant_id")).toBe(s.dataRef("azuread_client_config", "tenant_id"));
-    expect(value("client_secret")).toBe(s.ref("azuread_application_password", "value"));
+    const [aValue, bValue] = slots(s, "value");
+    expect(value("client_secret")).toMatch(new RegExp(`^\\$\\{\\(local\\.[^ ]+ > local\\.[^ ]+\\) \\? ${aValue} : ${bValue}\\}$`));
     expect(value("storage_account_name")).toBe(s.ref("azurerm_storage_account", "name"));
     expect(value("queue_name")).toBe(s.ref("azurerm_storage_queue", "name"));
     expect(value("storage_account_id")).toBe(s.ref("azurerm_storage_account", "id"));
-    expect(value("client_secret_expires_at")).toBe(s.ref("azuread_application_password", "end_date"));
+    const [aEnd, bEnd] = slots(s, "end_date");
+    expect(value("client_secret_expires_at")).toMatch(new RegExp(`\\? ${aEnd} : ${bEnd}\\}$`));
+    expect(value("client_secret_previous_expires_at")).toMatch(new RegExp(`\\? ${bEnd} : ${aEnd}\\}$`));
+    expect(value("client_secret_slot")).toMatch(/\? "a" : "b"\}$/);
+    expect(value("client_secret_next_rotation_at")).toMatch(/^\$\{format\("%04d-%02d-01T00:00:00Z", floor\(\(\(max\(/);
   });
 
   test("keeps local state in the project folder by a relative path", () => {
@@ -135,14 +157,18 @@ describe("XshieldMdeStack", () => {
   test("with a Key Vault copy, the secret appears only as references: the sensitive output and the vault secret", () => {
     const vault = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-x";
     const s = synthStack({ integration: { ...VALID_PROPS, clientSecretKeyVaultId: vault } });
-    expect(placesOf(s.json, s.ref("azuread_application_password", "value").slice(2, -1)).sort()).toEqual(
-      [".output.client_secret.value", `.resource.azurerm_key_vault_secret.${s.one("azurerm_key_vault_secret").name}.value`].sort(),
-    );
+    for (const reference of slots(s, "value")) {
+      expect(placesOf(s.json, reference).sort()).toEqual(
+        [".output.client_secret.value", `.resource.azurerm_key_vault_secret.${s.one("azurerm_key_vault_secret").name}.value`].sort(),
+      );
+    }
   });
 
   test("the secret appears only as a reference, in the sensitive output and nowhere else", () => {
     const s = synthStack();
-    expect(placesOf(s.json, s.ref("azuread_application_password", "value").slice(2, -1))).toEqual([".output.client_secret.value"]);
+    for (const reference of slots(s, "value")) {
+      expect(placesOf(s.json, reference)).toEqual([".output.client_secret.value"]);
+    }
   });
 });
 

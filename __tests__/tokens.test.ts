@@ -22,6 +22,8 @@ const EVERY_PROP: Required<XshieldMdeIntegrationProps> = {
   eventTimeToLiveMinutes: 1440,
   rolePropagationWaitSeconds: 120,
   createResourceGroup: true,
+  dataRoleScope: "resources",
+  streamingApiOperatorObjectIds: [],
   tags: {},
   baselineExceptions: [],
 };
@@ -61,11 +63,6 @@ const PASS_THROUGH: { readonly [P in Prop]?: PassThrough } = {
   },
   allowedIpRanges: { kind: "list(string)", expect: (s) => (account(s).network_rules as { ip_rules: unknown }).ip_rules, written: "${var.v}" },
   accountReplicationType: { kind: "string", expect: (s) => account(s).account_replication_type, written: "${var.v}" },
-  blobRetentionDays: {
-    kind: "number",
-    expect: (s) => JSON.stringify(s.one("azurerm_storage_management_policy").body.rule),
-    written: '"delete_after_days_since_modification_greater_than":"${var.v}"',
-  },
   eventDeliveryMaxAttempts: {
     kind: "number",
     expect: (s) => (s.one("azurerm_eventgrid_system_topic_event_subscription").body.retry_policy as { max_delivery_attempts: unknown }).max_delivery_attempts,
@@ -88,6 +85,9 @@ const LITERAL_ONLY: readonly Prop[] = [
   "sharedAccessKeyEnabled",
   "createResourceGroup",
   "baselineExceptions",
+  "blobRetentionDays",
+  "dataRoleScope",
+  "streamingApiOperatorObjectIds",
 ];
 
 function variable(stack: TerraformStack, kind: VariableKind): unknown {

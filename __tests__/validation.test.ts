@@ -16,7 +16,7 @@ const VALID: XshieldMdeIntegrationProps = {
   applicationDisplayName: "Xshield MDE Integration (prod)",
   additionalOwnerObjectIds: ["6f1c0b36-2e5e-4d3f-9a64-0e2b1c9d8a71"],
   clientSecretExpiryMonths: 12,
-  clientSecretRotationMonths: 11,
+  clientSecretRotationMonths: 5,
   clientSecretKeyVaultId:
     "/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg-security/providers/Microsoft.KeyVault/vaults/kv-xshield-prod",
   clientSecretKeyVaultSecretName: "xshield-mde-client-secret",
@@ -28,6 +28,8 @@ const VALID: XshieldMdeIntegrationProps = {
   eventDeliveryMaxAttempts: 30,
   eventTimeToLiveMinutes: 1440,
   createResourceGroup: true,
+  dataRoleScope: "resources",
+  streamingApiOperatorObjectIds: ["3b9d4e1f-2a6c-4f8e-9b0d-7c5a1e2f3d4b"],
   tags: { environment: "prod", "Cost Center": "1234" },
   baselineExceptions: [],
 };
@@ -122,24 +124,49 @@ describe("one error per rule, naming the prop, the value and the rule", () => {
   it("clientSecretExpiryMonths", () => {
     expectOneError(
       { clientSecretExpiryMonths: 36, clientSecretRotationMonths: 12 },
-      "clientSecretExpiryMonths 36: must be a whole number from 1 to 24 (Entra ID caps a client secret at 24 months)",
+      "clientSecretExpiryMonths 36: must be a whole number from 3 to 24 (Entra ID caps a client secret at 24 months",
       "use e.g. 24",
+    );
+    expectOneError(
+      { clientSecretExpiryMonths: 2, clientSecretRotationMonths: undefined },
+      "clientSecretExpiryMonths 2: must be a whole number from 3 to 24",
+      "two secrets that take turns need at least 3 to overlap",
+      "use e.g. 3",
     );
   });
 
-  it("clientSecretRotationMonths", () => {
+  it("clientSecretRotationMonths: every secret must outlive its slot's next renewal", () => {
     expectOneError(
-      { clientSecretExpiryMonths: 12, clientSecretRotationMonths: 13 },
-      "clientSecretRotationMonths 13: must be a whole number from 1 to 12",
-      "cannot exceed clientSecretExpiryMonths, which is 12",
+      { clientSecretExpiryMonths: 12, clientSecretRotationMonths: 6 },
+      "clientSecretRotationMonths 6: must be a whole number from 1 to 5",
+      "2 × clientSecretRotationMonths after it is made, so with clientSecretExpiryMonths 12 it can be at most 5",
     );
+    expect(validate({ clientSecretExpiryMonths: 12, clientSecretRotationMonths: 5 }).errors).toEqual([]);
+    expect(validate({ clientSecretExpiryMonths: 3, clientSecretRotationMonths: 1 }).errors).toEqual([]);
   });
 
   it("clientSecretRotationMonths against the default expiry", () => {
     expectOneError(
-      { clientSecretExpiryMonths: undefined, clientSecretRotationMonths: 25 },
-      "clientSecretRotationMonths 25",
-      "which is 24 by default",
+      { clientSecretExpiryMonths: undefined, clientSecretRotationMonths: 12 },
+      "clientSecretRotationMonths 12",
+      "with clientSecretExpiryMonths 24 (the default) it can be at most 11",
+    );
+  });
+
+  it("dataRoleScope", () => {
+    expectOneError({ dataRoleScope: loosely("Account") }, 'dataRoleScope "Account": must be one of "resources", "account"', 'use "account"');
+  });
+
+  it("streamingApiOperatorObjectIds: GUIDs, each once", () => {
+    expectOneError(
+      { streamingApiOperatorObjectIds: ["someone@contoso.com"] },
+      'streamingApiOperatorObjectIds[0] "someone@contoso.com": must be the object id of the Entra ID user or group who configures the Streaming API',
+      "az ad user show",
+    );
+    expectOneError(
+      { streamingApiOperatorObjectIds: ["3b9d4e1f-2a6c-4f8e-9b0d-7c5a1e2f3d4b", "3B9D4E1F-2A6C-4F8E-9B0D-7C5A1E2F3D4B"] },
+      "streamingApiOperatorObjectIds[1]",
+      "repeats streamingApiOperatorObjectIds[0]",
     );
   });
 
@@ -307,18 +334,6 @@ describe("warnings: legal but probably a mistake", () => {
     );
   });
 
-  it("rotation equal to expiry", () => {
-    expectOneWarning(
-      { clientSecretExpiryMonths: 6, clientSecretRotationMonths: 6 },
-      "clientSecretRotationMonths 6: equals clientSecretExpiryMonths (6)",
-      "use 5 or less",
-    );
-  });
-
-  it("an expiry of one month, whose default rotation is also one month", () => {
-    expectOneWarning({ clientSecretExpiryMonths: 1, clientSecretRotationMonths: undefined }, "clientSecretExpiryMonths 1");
-  });
-
   it("an unknown region", () => {
     expectOneWarning({ location: "westeurop" }, 'location "westeurop"', "typo", 'did you mean "westeurope"?', "out of date");
   });
@@ -399,7 +414,6 @@ describe("tokens", () => {
       clientSecretKeyVaultSecretName: Token.asString({ Ref: "secret" }),
       allowedIpRanges: [Token.asString({ Ref: "ip" }), "20.50.1.7"],
       accountReplicationType: Token.asString({ Ref: "replication" }) as "LRS",
-      blobRetentionDays: Token.asNumber({ Ref: "days" }),
       eventDeliveryMaxAttempts: Token.asNumber({ Ref: "attempts" }),
       eventTimeToLiveMinutes: Token.asNumber({ Ref: "ttl" }),
       rolePropagationWaitSeconds: Token.asNumber({ Ref: "wait" }),
@@ -419,6 +433,10 @@ describe("tokens", () => {
     ["publicNetworkAccess", { publicNetworkAccess: Token.asString({ Ref: "access" }) as "Enabled" }, "decides the firewall's default action"],
     ["sharedAccessKeyEnabled", { sharedAccessKeyEnabled: Token.asAny({ Ref: "keys" }) as unknown as boolean }, "decides a rule of the secure-baseline guard"],
     ["createResourceGroup", { createResourceGroup: Token.asAny({ Ref: "create" }) as unknown as boolean }, "decides whether the resource group is created"],
+    ["blobRetentionDays", { blobRetentionDays: Token.asNumber({ Ref: "days" }) }, "notifications' time to live is computed from it"],
+    ["dataRoleScope", { dataRoleScope: Token.asString({ Ref: "scope" }) as "account" }, "decides the scope of Xshield's role assignments"],
+    ["streamingApiOperatorObjectIds", { streamingApiOperatorObjectIds: Token.asList({ Ref: "ops" }) }, "one per object id, named after it"],
+    ["streamingApiOperatorObjectIds[0]", { streamingApiOperatorObjectIds: [Token.asString({ Ref: "op" })] }, "one per object id, named after it"],
     ["baselineExceptions", { baselineExceptions: Token.asAny({ Ref: "exceptions" }) as unknown as [] }, "decides which rules of the secure-baseline guard apply"],
     [
       "baselineExceptions[0]",

@@ -128,6 +128,9 @@ function inputs(a: FakeApp, extra: Partial<VerifyInputs> = {}): VerifyInputs {
     queueName: QUEUE,
     storageAccountId: storageAccountId(extra.storageAccountName ?? FULL_ACCOUNT),
     clientSecretExpiresAt: new Date(Date.now() + 200 * 86_400_000).toISOString(),
+    clientSecretPreviousExpiresAt: new Date(Date.now() + 20 * 86_400_000).toISOString(),
+    clientSecretNextRotationAt: new Date(Date.now() + 15 * 86_400_000).toISOString(),
+    clientSecretSlot: "b",
     ...extra,
   };
 }
@@ -217,7 +220,9 @@ describe("verifyIntegration", () => {
     expect(statuses(results)).toEqual(["credentials:pass", "consent:pass", "defender-api:pass", "queue:pass", "events:pass"]);
     const r = byCheck(results);
     expect(r.credentials!.message).toContain(APPS.good.clientId);
-    expect(r.credentials!.message).toMatch(/client secret expires on \d{4}-\d{2}-\d{2} \(in 19\d days\)/);
+    expect(r.credentials!.message).toContain("with the newest client secret (slot B)");
+    expect(r.credentials!.message).toMatch(/It expires on \d{4}-\d{2}-\d{2} \(in 19\d days\)\. The older secret expires on \d{4}-\d{2}-\d{2}\./);
+    expect(r.credentials!.message).toMatch(/The next apply from \d{4}-\d{2}-\d{2} renews the older secret; Xshield must use the newest by then\./);
     expect(r.consent!.message).toContain(MACHINE_READ_ALL);
     expect(r["defender-api"]!.message).toContain("200");
     expect(r.queue!.message).toContain("1 message waiting");
@@ -254,7 +259,7 @@ describe("verifyIntegration", () => {
     expect(r.credentials!.status).toBe("fail");
     expect(r.credentials!.message).toContain("AADSTS7000222");
     expect(r.credentials!.message).toContain("expired (on 2025-01-31)");
-    expect(r.credentials!.fix).toMatch(/rotation date issues a new secret/);
+    expect(r.credentials!.fix).toMatch(/it renews the due slot and the outputs then hold the newest secret/);
   });
 
   test("an unknown application (AADSTS700016) and an unknown tenant (AADSTS90002) are told apart", async () => {
@@ -274,6 +279,18 @@ describe("verifyIntegration", () => {
     expect(r.credentials!.status).toBe("fail");
     expect(r.credentials!.message).toContain(`Cannot reach the authority host 127.0.0.1:${port}`);
     expect(r.credentials!.message).toContain("ECONNREFUSED");
+  });
+
+  test("a rotation that is due and not applied passes with a warning that says what the next apply does", async () => {
+    const overdue = new Date(Date.now() - 3 * 86_400_000);
+    const results = await verify(inputs(APPS.good, { clientSecretNextRotationAt: overdue.toISOString() }));
+    const r = byCheck(results);
+    expect(r.credentials!.status).toBe("pass");
+    expect(r.credentials!.warning).toBe(true);
+    expect(r.credentials!.message).toContain(`The rotation due on ${overdue.toISOString().slice(0, 10)} has not been applied yet.`);
+    expect(r.credentials!.fix).toContain("renews the older secret (make sure Xshield uses the newest first)");
+    expect(r.credentials!.fix).toContain("after a whole interval without one, the next apply renews both secrets at once");
+    expect(exitCodeOf(results)).toBe(0);
   });
 
   test("a secret close to expiry passes with a warning", async () => {

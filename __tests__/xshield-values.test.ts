@@ -15,6 +15,9 @@ const VALUES: { [name: string]: string } = {
   queue_name: "xshield-mde-events",
   storage_account_id: ACCOUNT_ID,
   client_secret_expires_at: "2026-05-26T16:53:00Z",
+  client_secret_previous_expires_at: "2026-03-01T00:00:00Z",
+  client_secret_next_rotation_at: "2026-02-01T00:00:00Z",
+  client_secret_slot: "b",
 };
 const NOW = new Date("2026-01-01T00:00:00Z");
 
@@ -102,10 +105,12 @@ describe("npm run xshield-values -- <env>", () => {
     expect(err).not.toContain(SECRET);
   });
 
-  test("then the expiry, then the Streaming API step with the storage account id filled in", () => {
+  test("then which secret is current and when each expires, then the Streaming API step with the storage account id filled in", () => {
     const { out } = run(["dev"], deployedProject());
     const queue = out.indexOf("Storage Queue name:");
-    const expiry = out.indexOf("Client secret expires: 2026-05-26T16:53:00Z (in 145 day(s))");
+    const expiry = out.indexOf("Client secret (slot B) — the one above, the newest — expires: 2026-05-26T16:53:00Z (in 145 day(s)).");
+    expect(out).toContain("The older secret (the other slot) expires: 2026-03-01T00:00:00Z (in 59 day(s)); it keeps working until the next rotation.");
+    expect(out).toContain("Next rotation: from 2026-02-01T00:00:00Z (in 31 day(s)) the next apply renews the older secret. Xshield must use the one above by then.");
     const step = out.indexOf(streamingApiInstructions(ACCOUNT_ID));
     expect(queue).toBeGreaterThan(0);
     expect(expiry).toBeGreaterThan(queue);
@@ -115,16 +120,22 @@ describe("npm run xshield-values -- <env>", () => {
 
   test("an expired secret says so and how to rotate it", () => {
     const { out } = run(["dev"], deployedProject({ ...VALUES, client_secret_expires_at: "2025-12-30T00:00:00Z" }));
-    expect(out).toContain("EXPIRED 2 day(s) ago");
+    expect(out).toContain("EXPIRED: 2025-12-30T00:00:00Z (2 day(s) ago)");
     expect(out).toContain("npx cdktf deploy dev");
   });
 
-  test("without an expiry output, the expiry line is left out", () => {
-    const { client_secret_expires_at: _omit, ...rest } = VALUES;
-    void _omit;
+  test("an overdue rotation says what the next apply does", () => {
+    const { out } = run(["dev"], deployedProject({ ...VALUES, client_secret_next_rotation_at: "2025-12-01T00:00:00Z" }));
+    expect(out).toContain("Next rotation: due since 2025-12-01T00:00:00Z (31 day(s) ago): an apply is overdue.");
+    expect(out).toContain("make sure Xshield already uses the one above");
+  });
+
+  test("without the rotation outputs (an older deployment), those lines are left out", () => {
+    const { client_secret_expires_at: _a, client_secret_previous_expires_at: _b, client_secret_next_rotation_at: _c, client_secret_slot: _d, ...rest } = VALUES;
+    void [_a, _b, _c, _d];
     const { code, out } = run(["dev"], deployedProject(rest));
     expect(code).toBe(0);
-    expect(out).not.toContain("Client secret expires");
+    expect(out).not.toMatch(/Client secret.*expires|older secret|Next rotation/);
   });
 
   test("names the state file it read", () => {

@@ -46,6 +46,11 @@ export const ROLES = {
     name: "Storage Queue Data Message Sender",
     id: "c6a89b2d-59bc-44d0-9896-0f6e12d7b80a",
   },
+  /**
+   * Whoever configures Defender's Streaming API: Microsoft requires Contributor on the storage
+   * account (Defender XDR docs, "Configure Defender XDR to stream events to your Storage account").
+   */
+  contributor: { name: "Contributor", id: "b24988ac-6180-42a0-ab88-20f7382dd24c" },
   /** Event Grid's managed identity writes undeliverable events into the dead-letter container. */
   storageBlobDataContributor: {
     name: "Storage Blob Data Contributor",
@@ -53,8 +58,14 @@ export const ROLES = {
   },
 } as const satisfies Record<string, BuiltInRole>;
 
-/** The resource providers the azurerm provider must register beyond its default set. */
-export const EXTRA_RESOURCE_PROVIDERS = ["Microsoft.EventGrid", "Microsoft.Insights"] as const;
+/**
+ * The resource providers the integration needs registered in the subscription, spelled as Azure
+ * returns them (the azurerm provider compares names case-sensitively; Azure returns
+ * `microsoft.insights` in lowercase). Storage and Event Grid for the resources; Insights for
+ * Defender's Streaming API, which exports through Azure Monitor diagnostic settings, and for the
+ * optional alerts.
+ */
+export const RESOURCE_PROVIDERS = ["Microsoft.EventGrid", "Microsoft.Storage", "microsoft.insights"] as const;
 
 /** Entra ID's cap on a client secret's lifetime, in months. */
 export const MAX_SECRET_MONTHS = 24;

@@ -20,6 +20,17 @@ export type PublicNetworkAccess = "SelectedNetworks" | "Enabled" | "Disabled";
 /** Storage redundancy, in Azure's own terms. */
 export type AccountReplicationType = "LRS" | "ZRS" | "GRS" | "RAGRS" | "GZRS" | "RAGZRS";
 
+/**
+ * Where Xshield's two data roles (Storage Blob Data Reader, Storage Queue Data Message Processor)
+ * are granted.
+ *
+ * - `resources`: Blob Data Reader on the DeviceNetworkEvents container, Message Processor on the
+ *   queue. Least privilege; Xshield cannot list the account's other containers or queues.
+ * - `account`: both roles on the storage account, as ColorTokens' manual steps do. Xshield can then
+ *   read every container and queue of the account (there are only the integration's own).
+ */
+export type DataRoleScope = "resources" | "account";
+
 /** The rules of the secure baseline the guard enforces on the synthesized configuration. */
 export const BASELINE_RULES = {
   MinimumTls12: "the storage account accepts TLS 1.2 or newer only (min_tls_version TLS1_2)",
@@ -102,19 +113,24 @@ export interface XshieldMdeIntegrationProps {
   readonly additionalOwnerObjectIds?: string[];
 
   /**
-   * Lifetime of each client secret, in months (1–24; Entra ID caps a secret at 24 months). Must
-   * be a literal: the guard checks it and the rotation is computed from it.
+   * Lifetime of each client secret, in months (3–24; Entra ID caps a secret at 24 months). A
+   * secret expires this many months after the start of the month its slot was renewed in, so it
+   * never lives longer. Must be a literal: the rotation schedule is computed from it.
    *
    * @default 24
    */
   readonly clientSecretExpiryMonths?: number;
 
   /**
-   * Months after which the first `terraform apply` replaces the client secret with a new one
-   * (1 to `clientSecretExpiryMonths`). The gap between rotation and expiry is the window in which
-   * an apply must run; equal values leave no window and draw a warning. Must be a literal.
+   * Months between two rotations. The application has two client secrets in alternating slots:
+   * slot A is renewed in the months that are a multiple of `2 × clientSecretRotationMonths`
+   * (counted from January of year 0), slot B `clientSecretRotationMonths` later, each by the
+   * first apply in or after that month. So a new secret appears every `clientSecretRotationMonths`,
+   * and the previous one (the one Xshield uses until someone enters the new one) stays valid until
+   * the next rotation, at least that long. 1 to `(clientSecretExpiryMonths − 1) / 2`, so that every
+   * secret outlives its slot's next renewal. Must be a literal.
    *
-   * @default - one month before expiry (`clientSecretExpiryMonths - 1`, at least 1)
+   * @default - a quarter of the lifetime, at least 1 (`max(1, floor(clientSecretExpiryMonths / 4))`): 6 for 24
    */
   readonly clientSecretRotationMonths?: number;
 
@@ -168,7 +184,9 @@ export interface XshieldMdeIntegrationProps {
 
   /**
    * Days after which DeviceNetworkEvents blobs and dead-lettered events are deleted (1–3650).
-   * Must be a literal.
+   * Queue notifications live exactly as long, so that a notification never outlives its blob and
+   * no blob loses its notification while Xshield cannot read (an outage longer than the queue's
+   * default 7 days). Must be a literal: the notifications' time to live is computed from it.
    *
    * @default 30
    */
@@ -200,12 +218,32 @@ export interface XshieldMdeIntegrationProps {
 
   /**
    * Create the resource group. `false` uses an existing resource group of that name (looked up
-   * with a data source); the deploying identity then needs rights on that group only. Must be a
-   * literal: it decides which resources exist.
+   * with a data source); the deploying identity then needs rights on that group only. Switching an
+   * existing deployment from `true` to `false` forgets the group (a Terraform `removed` block with
+   * `destroy = false`, Terraform 1.7 or later) instead of destroying it. Must be a literal: it
+   * decides which resources exist.
    *
    * @default true
    */
   readonly createResourceGroup?: boolean;
+
+  /**
+   * Where Xshield's two data roles are granted. See {@link DataRoleScope}. Must be a literal.
+   *
+   * @default "resources"
+   */
+  readonly dataRoleScope?: DataRoleScope;
+
+  /**
+   * Object ids of the people or groups who configure Defender's Streaming API (the manual step).
+   * Microsoft requires them to hold Contributor on the storage account, in addition to their Entra
+   * role; each gets Contributor on this storage account only. Contributor can change the account's
+   * settings (its firewall included), so list only those who do the step, and remove them after.
+   * Must be a literal list of literal GUIDs: each becomes one role assignment, named after its id.
+   *
+   * @default - none: whoever does the step needs Contributor on the account from elsewhere
+   */
+  readonly streamingApiOperatorObjectIds?: string[];
 
   /**
    * Tags applied to every Azure resource the construct creates (at most 50).
@@ -238,11 +276,17 @@ export const XSHIELD_MDE_INTEGRATION_DEFAULTS = {
   eventTimeToLiveMinutes: 1440,
   rolePropagationWaitSeconds: 120,
   createResourceGroup: true,
+  dataRoleScope: "resources",
 } as const satisfies Partial<XshieldMdeIntegrationProps>;
 
-/** The rotation default: one month before expiry, at least one month. */
+/** The rotation default: a quarter of the secret's lifetime, at least one month. */
 export function defaultRotationMonths(expiryMonths: number): number {
-  return Math.max(1, expiryMonths - 1);
+  return Math.max(1, Math.floor(expiryMonths / 4));
+}
+
+/** The longest rotation interval for a lifetime: every secret must outlive its slot's next renewal. */
+export function maxRotationMonths(expiryMonths: number): number {
+  return Math.floor((expiryMonths - 1) / 2);
 }
 
 /** Every prop with its default applied. */
@@ -277,6 +321,8 @@ export function resolveIntegrationProps(props: XshieldMdeIntegrationProps): Reso
     eventTimeToLiveMinutes: props.eventTimeToLiveMinutes ?? d.eventTimeToLiveMinutes,
     rolePropagationWaitSeconds: props.rolePropagationWaitSeconds ?? d.rolePropagationWaitSeconds,
     createResourceGroup: props.createResourceGroup ?? d.createResourceGroup,
+    dataRoleScope: props.dataRoleScope ?? d.dataRoleScope,
+    streamingApiOperatorObjectIds: props.streamingApiOperatorObjectIds ?? [],
     tags: props.tags,
     baselineExceptions: props.baselineExceptions ?? [],
   };

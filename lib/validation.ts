@@ -1,6 +1,7 @@
 import {
   BASELINE_RULES,
   defaultRotationMonths,
+  maxRotationMonths,
   XSHIELD_MDE_INTEGRATION_DEFAULTS,
   type XshieldMdeIntegrationProps,
   type XshieldMdeStackProps,
@@ -84,6 +85,9 @@ class Collector {
 }
 
 const PUBLIC_NETWORK_ACCESS_VALUES = ["SelectedNetworks", "Enabled", "Disabled"] as const;
+const DATA_ROLE_SCOPES = ["resources", "account"] as const;
+/** The shortest secret lifetime two alternating secrets can overlap in (rotation of 1 month). */
+const MIN_SECRET_MONTHS = 3;
 const ACCOUNT_REPLICATION_TYPES = ["LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"] as const;
 
 /** A list prop as an array of elements, or why it is not one (tokens give `undefined`: skip). */
@@ -172,6 +176,13 @@ export function validateIntegrationProps(props: XshieldMdeIntegrationProps): Val
   }
   if (props.blobRetentionDays !== undefined) {
     c.error(
+      literalProblem(
+        props.blobRetentionDays,
+        "blobRetentionDays",
+        "is arithmetic at synth time: the queue notifications' time to live is computed from it",
+      ),
+    );
+    c.error(
       wholeNumberProblem(props.blobRetentionDays, "blobRetentionDays", 1, 3650, "days a blob is kept", d.blobRetentionDays),
     );
   }
@@ -214,6 +225,15 @@ export function validateIntegrationProps(props: XshieldMdeIntegrationProps): Val
       ),
     );
   }
+
+  // ---- who reads, and who configures the Streaming API
+  if (props.dataRoleScope !== undefined) {
+    c.error(
+      literalProblem(props.dataRoleScope, "dataRoleScope", "decides the scope of Xshield's role assignments, which the guard checks"),
+      oneOfProblem(props.dataRoleScope, "dataRoleScope", DATA_ROLE_SCOPES),
+    );
+  }
+  checkStreamingApiOperators(props.streamingApiOperatorObjectIds, c);
 
   // ---- tags and baseline exceptions
   checkTags(props.tags, c);
@@ -258,38 +278,51 @@ function checkSecretMonths(props: XshieldMdeIntegrationProps, c: Collector): voi
   const expiryProblem = wholeNumberProblem(
     expiry,
     "clientSecretExpiryMonths",
-    1,
+    MIN_SECRET_MONTHS,
     MAX_SECRET_MONTHS,
-    "Entra ID caps a client secret at 24 months",
+    "Entra ID caps a client secret at 24 months, and two secrets that take turns need at least 3 to overlap",
     d.clientSecretExpiryMonths,
   );
   c.error(expiryProblem);
-  const expiryKnown = expiryProblem === undefined && !isToken(expiry);
-
   const rotation = props.clientSecretRotationMonths;
-  if (rotation !== undefined) {
-    // Against an expiry that is itself wrong or a token, only the absolute cap applies.
-    const max = expiryKnown ? expiry : MAX_SECRET_MONTHS;
-    const meaning = expiryKnown
-      ? `it cannot exceed clientSecretExpiryMonths, which is ${expiry}${props.clientSecretExpiryMonths === undefined ? " by default" : ""}`
-      : "it cannot exceed the secret's lifetime";
-    const rotationProblem = wholeNumberProblem(rotation, "clientSecretRotationMonths", 1, max, meaning, Math.max(1, max - 1));
-    c.error(rotationProblem);
-    if (rotationProblem === undefined && expiryKnown && !isToken(rotation) && rotation === expiry) {
-      c.warn(
-        `clientSecretRotationMonths ${show(rotation)}: equals clientSecretExpiryMonths (${expiry}), so the secret ` +
-          "expires the moment it becomes due for rotation and no apply can replace it in time; " +
-          `use ${defaultRotationMonths(expiry)}${expiry > 1 ? " or less" : ""}` +
-          (expiry === 1 ? " with a longer clientSecretExpiryMonths" : "") +
-          ", and run an apply between rotation and expiry.",
-      );
-    }
-  } else if (expiryKnown && defaultRotationMonths(expiry) === expiry) {
-    c.warn(
-      `clientSecretExpiryMonths ${show(expiry)}: the default rotation (one month before expiry, at least 1) is then also ` +
-        `${expiry} month, so no apply can replace the secret before it expires; use a clientSecretExpiryMonths of 2 or more.`,
-    );
+  if (rotation === undefined || expiryProblem !== undefined || isToken(expiry)) {
+    return;
   }
+  const max = maxRotationMonths(expiry);
+  c.error(
+    wholeNumberProblem(
+      rotation,
+      "clientSecretRotationMonths",
+      1,
+      max,
+      `each secret must outlive its slot's next renewal, 2 × clientSecretRotationMonths after it is made, so with ` +
+        `clientSecretExpiryMonths ${expiry}${props.clientSecretExpiryMonths === undefined ? " (the default)" : ""} it can be at most ${max}`,
+      defaultRotationMonths(expiry),
+    ),
+  );
+}
+
+/** Operators of the Streaming API step: a literal list of distinct GUIDs (each names a role assignment). */
+function checkStreamingApiOperators(value: unknown, c: Collector): void {
+  const why = "decides which role assignments exist: one per object id, named after it";
+  c.error(literalProblem(value, "streamingApiOperatorObjectIds", why));
+  const ids = listOf(value, "streamingApiOperatorObjectIds", c) ?? [];
+  const first = new Map<string, number>();
+  ids.forEach((id, i) => {
+    const prop = `streamingApiOperatorObjectIds[${i}]`;
+    c.error(
+      literalProblem(id, prop, why),
+      guidProblem(id, prop, "the object id of the Entra ID user or group who configures the Streaming API", "`az ad user show --id <user@domain> --query id -o tsv`"),
+    );
+    if (typeof id === "string" && !isToken(id)) {
+      const earlier = first.get(id.toLowerCase());
+      if (earlier !== undefined) {
+        c.error(`${prop} ${show(id)}: repeats streamingApiOperatorObjectIds[${earlier}]; each operator gets one role assignment, so list each once.`);
+      } else {
+        first.set(id.toLowerCase(), i);
+      }
+    }
+  });
 }
 
 /** The shortest prefix let through without a warning: 256 addresses. */

@@ -1,7 +1,9 @@
 import {
   Annotations,
   DefaultTokenResolver,
+  conditional,
   Fn,
+  Op,
   StringConcat,
   TerraformDataSource,
   TerraformElement,
@@ -27,8 +29,6 @@ import { StorageAccount } from "@cdktf/provider-azurerm/lib/storage-account";
 import { StorageContainer } from "@cdktf/provider-azurerm/lib/storage-container";
 import { StorageManagementPolicy } from "@cdktf/provider-azurerm/lib/storage-management-policy";
 import { StorageQueue } from "@cdktf/provider-azurerm/lib/storage-queue";
-import { Offset } from "@cdktf/provider-time/lib/offset";
-import { Rotating } from "@cdktf/provider-time/lib/rotating";
 import { Sleep } from "@cdktf/provider-time/lib/sleep";
 import { Address, BaselinePlan, enforceBaseline, PlannedRoleAssignment } from "./baseline-guard";
 import {
@@ -42,6 +42,7 @@ import {
   STORAGE_SYSTEM_TOPIC_TYPE,
 } from "./constants";
 import { ResolvedIntegrationProps, resolveIntegrationProps, XshieldMdeIntegrationProps } from "./props";
+import { RemovedBlock } from "./terraform-blocks";
 import { throwIfInvalid, validateIntegrationProps } from "./validation";
 import { checkWrittenJson, TerraformJson } from "./written-json";
 
@@ -53,6 +54,11 @@ function containerScope(accountId: string, containerName: string): string {
 /** The ARM id of a storage queue, built from its account's id (never a data-plane URL). */
 function queueScope(accountId: string, queueName: string): string {
   return `${accountId}/queueServices/default/queues/${queueName}`;
+}
+
+/** The first instant (UTC, RFC 3339) of the month numbered `year × 12 + month − 1`, as a Terraform expression. */
+function monthStart(month: number): string {
+  return Fn.format("%04d-%02d-01T00:00:00Z", [Fn.floor(Op.div(month, 12)), Op.add(Op.mod(month, 12), 1)]);
 }
 
 /**
@@ -76,12 +82,19 @@ export class XshieldMdeIntegration extends Construct {
   public readonly application: Application;
   /** The application's service principal: the principal every role is granted to. */
   public readonly servicePrincipal: ServicePrincipal;
-  /** Sets when the client secret is replaced. */
-  public readonly secretRotation: Rotating;
-  /** Sets when the client secret expires. */
-  public readonly secretExpiry: Offset;
-  /** The client secret. Its value lives only in Terraform state and sensitive outputs. */
-  public readonly applicationPassword: ApplicationPassword;
+  /**
+   * The current month as a number (`year × 12 + month − 1`, from Terraform's `plantimestamp()`):
+   * the clock of the rotation, read when Terraform plans, never when cdktf synthesizes.
+   */
+  public readonly secretMonth: TerraformLocal;
+  /** The month slot A was last due for renewal (the latest multiple of `2 × rotation` months). */
+  public readonly secretSlotAMonth: TerraformLocal;
+  /** The month slot B was last due for renewal (`rotation` months after slot A's). */
+  public readonly secretSlotBMonth: TerraformLocal;
+  /** The client secret in slot A. Its value lives only in Terraform state and sensitive outputs. */
+  public readonly clientSecretSlotA: ApplicationPassword;
+  /** The client secret in slot B. Its value lives only in Terraform state and sensitive outputs. */
+  public readonly clientSecretSlotB: ApplicationPassword;
   /** Admin consent: `Machine.Read.All` granted to the service principal. */
   public readonly machineReadConsent: AppRoleAssignment;
   /** The resource group, when the construct creates it. */
@@ -112,6 +125,10 @@ export class XshieldMdeIntegration extends Construct {
   public readonly queueSenderAssignment: RoleAssignment;
   /** Event Grid: Storage Blob Data Contributor on the dead-letter container. */
   public readonly deadLetterWriterAssignment: RoleAssignment;
+  /** Contributor on the storage account, one per `streamingApiOperatorObjectIds` entry. */
+  public readonly streamingApiOperatorAssignments: RoleAssignment[];
+  /** Forgets the resource group of an earlier `createResourceGroup: true` instead of destroying it. */
+  public readonly keepResourceGroup?: RemovedBlock;
   /** The Key Vault copy of the client secret, when `clientSecretKeyVaultId` is set. */
   public readonly keyVaultSecret?: KeyVaultSecret;
 
@@ -119,12 +136,19 @@ export class XshieldMdeIntegration extends Construct {
   public readonly clientId: string;
   /** Directory (tenant) id: Xshield's "Tenant ID". */
   public readonly tenantId: string;
-  /** The client secret value (a sensitive token): Xshield's "Client Secret". */
+  /** The newest client secret's value (a sensitive token): Xshield's "Client Secret". */
   public readonly clientSecret: string;
-  /** When the current client secret expires (RFC 3339). */
+  /** When the newest client secret expires (RFC 3339). */
   public readonly clientSecretExpiresAt: string;
-  /** From when the next apply replaces the client secret (RFC 3339). */
-  public readonly clientSecretRotatesAt: string;
+  /** When the other, older client secret expires (RFC 3339); it is renewed at the next rotation. */
+  public readonly clientSecretPreviousExpiresAt: string;
+  /**
+   * From when the next apply renews the older secret (RFC 3339, the first day of that month).
+   * Xshield must use the newest secret by then.
+   */
+  public readonly clientSecretNextRotationAt: string;
+  /** Which slot holds the newest secret: `"a"` or `"b"`. */
+  public readonly clientSecretSlot: string;
   /** Object id of the application's service principal. */
   public readonly servicePrincipalObjectId: string;
   /** Name of the resource group holding the storage resources. */
@@ -137,6 +161,8 @@ export class XshieldMdeIntegration extends Construct {
   public readonly queueName: string;
   /** The DeviceNetworkEvents container's name (fixed by Defender). */
   public readonly networkEventsContainerName: string = NETWORK_EVENTS_CONTAINER_NAME;
+  /** The expressions of the rotation's locals, in creation order (what the guard expects written). */
+  private readonly scheduleExpressions: unknown[] = [];
   /** The role assignments the construct made on purpose, with what each must carry. */
   private readonly plannedRoles: { resource: RoleAssignment; role: string; scope: string; principalId: string; principalType?: string }[] = [];
 
@@ -185,22 +211,45 @@ export class XshieldMdeIntegration extends Construct {
       owners,
     });
 
-    this.secretRotation = new Rotating(this, "secret-rotation", {
-      rotationMonths: config.clientSecretRotationMonths,
-    });
-    const rotationId = this.secretRotation.id;
-    this.secretExpiry = new Offset(this, "secret-expiry", {
-      baseRfc3339: this.secretRotation.rfc3339,
-      offsetMonths: config.clientSecretExpiryMonths,
-      triggers: { rotation: rotationId },
-    });
-    this.applicationPassword = new ApplicationPassword(this, "client-secret", {
-      applicationId: this.application.id,
-      displayName: "Xshield",
-      endDate: this.secretExpiry.rfc3339,
-      rotateWhenChanged: { rotation: rotationId },
-      lifecycle: { createBeforeDestroy: true },
-    });
+    // ---- Two client secrets in alternating slots (step 2, without an outage at rotation) ----
+    // Slot A is due in the months that are multiples of 2R, slot B R months later. A slot's
+    // secret is replaced (rotate_when_changed) by the first apply in or after its due month and
+    // expires E months after the start of that month: never later than E months after it is made,
+    // and always after the slot's next renewal (R ≤ (E − 1) / 2). Every value is known when
+    // Terraform plans, so an apply replaces only the slot that is due.
+    const rotation = config.clientSecretRotationMonths;
+    const lifetime = config.clientSecretExpiryMonths;
+    const now = Fn.plantimestamp();
+    const local = (id: string, expression: unknown): TerraformLocal => {
+      this.scheduleExpressions.push(expression);
+      return new TerraformLocal(this, id, expression);
+    };
+    this.secretMonth = local(
+      "secret-month",
+      Op.sub(Op.add(Op.mul(Fn.tonumber(Fn.formatdate("YYYY", now)), 12), Fn.tonumber(Fn.formatdate("M", now))), 1),
+    );
+    const month = this.secretMonth.asNumber;
+    this.secretSlotAMonth = local("secret-slot-a-month", Op.sub(month, Op.mod(month, 2 * rotation)));
+    this.secretSlotBMonth = local("secret-slot-b-month", Op.sub(month, Op.mod(Op.sub(month, rotation), 2 * rotation)));
+    const slotA = this.secretSlotAMonth.asNumber;
+    const slotB = this.secretSlotBMonth.asNumber;
+    const password = (id: string, slot: string, slotMonth: number) =>
+      new ApplicationPassword(this, id, {
+        applicationId: this.application.id,
+        displayName: `Xshield (slot ${slot})`,
+        endDate: monthStart(Op.add(slotMonth, lifetime)),
+        rotateWhenChanged: { slot_month: Fn.tostring(slotMonth) },
+        lifecycle: { createBeforeDestroy: true },
+      });
+    this.clientSecretSlotA = password("client-secret-a", "A", slotA);
+    this.clientSecretSlotB = password("client-secret-b", "B", slotB);
+    const aIsNewest = Op.gt(slotA, slotB);
+    const newest = <T>(a: T, b: T): string => Token.asString(conditional(aIsNewest, a, b));
+    this.clientSecretSlot = newest("a", "b");
+    this.clientSecret = newest(this.clientSecretSlotA.value, this.clientSecretSlotB.value);
+    this.clientSecretExpiresAt = newest(this.clientSecretSlotA.endDate, this.clientSecretSlotB.endDate);
+    this.clientSecretPreviousExpiresAt = newest(this.clientSecretSlotB.endDate, this.clientSecretSlotA.endDate);
+    this.clientSecretNextRotationAt = monthStart(Op.add(Fn.max([slotA, slotB]), rotation));
 
     this.servicePrincipalObjectId = this.servicePrincipal.objectId;
     this.machineReadConsent = new AppRoleAssignment(this, "machine-read-consent", {
@@ -222,6 +271,13 @@ export class XshieldMdeIntegration extends Construct {
         name: config.resourceGroupName,
       });
       this.resourceGroupName = this.existingResourceGroup.name;
+      // Same construct id, so the same name the group had as a resource: an earlier deploy with
+      // createResourceGroup true is forgotten, not destroyed (with everything in it).
+      this.keepResourceGroup = new RemovedBlock(
+        this,
+        "keep-resource-group",
+        `azurerm_resource_group.${this.existingResourceGroup.friendlyUniqueId}`,
+      );
     }
 
     const publicAccess = config.publicNetworkAccess;
@@ -291,18 +347,28 @@ export class XshieldMdeIntegration extends Construct {
     const deadLetterContainerName = this.deadLetterContainer.name;
     const queueArmId = queueScope(accountId, this.queueName);
     const xshieldPrincipal = this.servicePrincipalObjectId;
+    const onAccount = config.dataRoleScope === "account";
     this.blobReaderAssignment = this.assignRole("blob-reader", {
       role: ROLES.storageBlobDataReader,
-      scope: containerScope(accountId, this.networkEventsContainer.name),
+      scope: onAccount ? accountId : containerScope(accountId, this.networkEventsContainer.name),
       principalId: xshieldPrincipal,
       description: "Xshield reads DeviceNetworkEvents blobs exported by Defender's Streaming API.",
     });
     this.queueProcessorAssignment = this.assignRole("queue-processor", {
       role: ROLES.storageQueueDataMessageProcessor,
-      scope: queueArmId,
+      scope: onAccount ? accountId : queueArmId,
       principalId: xshieldPrincipal,
       description: "Xshield reads and removes blob-created notifications.",
     });
+    this.streamingApiOperatorAssignments = config.streamingApiOperatorObjectIds.map((objectId) =>
+      this.assignRole(`streaming-api-operator-${objectId.toLowerCase()}`, {
+        role: ROLES.contributor,
+        scope: accountId,
+        principalId: objectId,
+        principalType: undefined,
+        description: "Configures Defender's Streaming API to export to this storage account (Microsoft requires Contributor on it).",
+      }),
+    );
 
     this.systemTopic = new EventgridSystemTopic(this, "system-topic", {
       name: `${config.storageAccountName}-events`,
@@ -351,6 +417,8 @@ export class XshieldMdeIntegration extends Construct {
       storageQueueEndpoint: {
         storageAccountId: accountId,
         queueName: this.queueName,
+        // A notification lives as long as the blob it announces (Azure's default is 7 days).
+        queueMessageTimeToLiveInSeconds: config.blobRetentionDays * 86400,
       },
       deadLetterIdentity: { type: "SystemAssigned" },
       storageBlobDeadLetterDestination: {
@@ -364,8 +432,6 @@ export class XshieldMdeIntegration extends Construct {
       dependsOn: [this.rolePropagationWait],
     });
 
-    this.clientSecret = this.applicationPassword.value;
-    this.clientSecretExpiresAt = this.applicationPassword.endDate;
     if (config.clientSecretKeyVaultId !== undefined) {
       this.keyVaultSecret = new KeyVaultSecret(this, "key-vault-secret", {
         name: config.clientSecretKeyVaultSecretName,
@@ -380,7 +446,6 @@ export class XshieldMdeIntegration extends Construct {
     // ---- Attributes ----
     this.clientId = this.application.clientId;
     this.tenantId = this.clientConfig.tenantId;
-    this.clientSecretRotatesAt = this.secretRotation.rotationRfc3339;
     this.storageAccountName = this.storageAccount.name;
 
     // The guard judges the JSON the stack finally writes, after everything else has had its say.
@@ -443,28 +508,19 @@ export class XshieldMdeIntegration extends Construct {
       defenderApi: address(this.defenderApi),
       resourceGroup: address(this.resourceGroup ?? this.existingResourceGroup!),
       roleAssignments,
-      passwords: [
-        {
-          address: address(this.applicationPassword),
-          attributes: resolve({
-            application_id: this.application.id,
-            display_name: "Xshield",
-            end_date: this.secretExpiry.rfc3339,
-            rotate_when_changed: { rotation: this.secretRotation.id },
-          }) as { [key: string]: unknown },
-        },
-      ],
-      secretSchedule: [
-        { address: address(this.secretRotation), attributes: { rotation_months: c.clientSecretRotationMonths } },
-        {
-          address: address(this.secretExpiry),
-          attributes: resolve({
-            base_rfc3339: this.secretRotation.rfc3339,
-            offset_months: c.clientSecretExpiryMonths,
-            triggers: { rotation: this.secretRotation.id },
-          }) as { [key: string]: unknown },
-        },
-      ],
+      passwords: [this.clientSecretSlotA, this.clientSecretSlotB].map((p) => ({
+        address: address(p),
+        attributes: resolve({
+          application_id: p.applicationIdInput,
+          display_name: p.displayNameInput,
+          end_date: p.endDateInput,
+          rotate_when_changed: p.rotateWhenChangedInput,
+        }) as { [key: string]: unknown },
+      })),
+      secretSchedule: [this.secretMonth, this.secretSlotAMonth, this.secretSlotBMonth].map((local, i) => ({
+        address: address(local),
+        attributes: { value: resolve(this.scheduleExpressions[i]) },
+      })),
       secretLifetimeMonths: c.clientSecretExpiryMonths,
       otherElements: this.node
         .findAll()
@@ -496,22 +552,19 @@ export class XshieldMdeIntegration extends Construct {
 
   private assignRole(
     id: string,
-    options: { role: BuiltInRole; scope: string; principalId: string; description: string },
+    options: { role: BuiltInRole; scope: string; principalId: string; description: string; principalType?: undefined },
   ): RoleAssignment {
+    // A service principal unless stated otherwise: Azure then needs no directory lookup (which
+    // can fail right after the principal is created). An operator may be a user or a group.
+    const principalType = "principalType" in options ? undefined : "ServicePrincipal";
     const assignment = new RoleAssignment(this, id, {
       scope: options.scope,
       roleDefinitionName: options.role.name,
       principalId: options.principalId,
-      principalType: "ServicePrincipal",
+      principalType,
       description: options.description,
     });
-    this.plannedRoles.push({
-      resource: assignment,
-      role: options.role.name,
-      scope: options.scope,
-      principalId: options.principalId,
-      principalType: "ServicePrincipal",
-    });
+    this.plannedRoles.push({ resource: assignment, role: options.role.name, scope: options.scope, principalId: options.principalId, principalType });
     return assignment;
   }
 }
@@ -526,6 +579,9 @@ export function streamingApiInstructions(storageAccountId: string): string {
     "  2. Name: xshield. Choose 'Forward events to Azure Storage'.",
     `  3. Storage Account Resource ID: ${storageAccountId}`,
     "  4. Event types: tick ONLY DeviceNetworkEvents (under Devices). Save.",
-    "Needs the Global Administrator or Security Administrator role in Entra ID.",
+    "Who can do it: someone with the Global Administrator or Security Administrator role in Entra ID",
+    "AND Contributor on that storage account (Microsoft requires both). Grant the Contributor role with",
+    "the streamingApiOperatorObjectIds prop, or: az role assignment create --role Contributor",
+    `  --assignee <user or group object id> --scope ${storageAccountId}`,
   ].join("\n");
 }

@@ -3,8 +3,9 @@ import { Construct } from "constructs";
 import { AzureadProvider } from "@cdktf/provider-azuread/lib/provider";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { TimeProvider } from "@cdktf/provider-time/lib/provider";
-import { EXTRA_RESOURCE_PROVIDERS } from "./constants";
+import { RESOURCE_PROVIDERS } from "./constants";
 import { XshieldMdeStackProps } from "./props";
+import { RequiredTerraformVersion } from "./terraform-blocks";
 import { throwIfInvalid, validateIntegrationProps, validateStackProps } from "./validation";
 import { XshieldMdeIntegration } from "./xshield-mde-integration";
 
@@ -24,6 +25,9 @@ export const OUTPUT_NAMES = {
   queueName: "queue_name",
   storageAccountId: "storage_account_id",
   clientSecretExpiresAt: "client_secret_expires_at",
+  clientSecretPreviousExpiresAt: "client_secret_previous_expires_at",
+  clientSecretNextRotationAt: "client_secret_next_rotation_at",
+  clientSecretSlot: "client_secret_slot",
 } as const;
 
 /** One stack output: its Terraform name, the integration attribute it shows, and where it goes. */
@@ -36,7 +40,10 @@ interface OutputSpec {
     | "storageAccountName"
     | "queueName"
     | "storageAccountId"
-    | "clientSecretExpiresAt";
+    | "clientSecretExpiresAt"
+    | "clientSecretPreviousExpiresAt"
+    | "clientSecretNextRotationAt"
+    | "clientSecretSlot";
   readonly description: string;
   readonly sensitive?: boolean;
 }
@@ -50,7 +57,7 @@ const STACK_OUTPUTS: readonly OutputSpec[] = [
   {
     name: OUTPUT_NAMES.clientSecret,
     attribute: "clientSecret",
-    description: `${XSHIELD_DIALOG} > Client Secret. Read it with: terraform output -raw client_secret. Re-enter it after every rotation.`,
+    description: `${XSHIELD_DIALOG} > Client Secret: the newest of the two secrets. Read it with: terraform output -raw client_secret. Enter it again after each rotation, before client_secret_next_rotation_at.`,
     sensitive: true,
   },
   {
@@ -68,8 +75,24 @@ const STACK_OUTPUTS: readonly OutputSpec[] = [
   {
     name: OUTPUT_NAMES.clientSecretExpiresAt,
     attribute: "clientSecretExpiresAt",
+    description: "When the newest client secret (the client_secret output) expires (RFC 3339).",
+  },
+  {
+    name: OUTPUT_NAMES.clientSecretPreviousExpiresAt,
+    attribute: "clientSecretPreviousExpiresAt",
     description:
-      "When the client secret expires (RFC 3339). Run an apply between the rotation point and this date, then re-enter the new secret in Xshield.",
+      "When the older client secret expires (RFC 3339). It keeps working until the next rotation renews its slot.",
+  },
+  {
+    name: OUTPUT_NAMES.clientSecretNextRotationAt,
+    attribute: "clientSecretNextRotationAt",
+    description:
+      "From this date (RFC 3339) the next apply renews the older secret: Xshield must use client_secret by then. Run an apply at least this often (a scheduled pipeline).",
+  },
+  {
+    name: OUTPUT_NAMES.clientSecretSlot,
+    attribute: "clientSecretSlot",
+    description: 'Which slot ("a" or "b") holds the newest secret, the one in client_secret.',
   },
 ];
 
@@ -135,8 +158,15 @@ export class XshieldMdeStack extends TerraformStack {
       subscriptionId: props.subscriptionId,
       tenantId: props.tenantId,
       storageUseAzuread: true,
-      resourceProvidersToRegister: [...EXTRA_RESOURCE_PROVIDERS],
+      // Not azurerm's default "legacy" set of ~66 resource providers, which a deployer without
+      // subscription-wide rights cannot register: only what this integration uses, registered
+      // only where it is not yet (one-time `az provider register` otherwise; see the README).
+      resourceProviderRegistrations: "none",
+      resourceProvidersToRegister: [...RESOURCE_PROVIDERS],
     });
+    // plantimestamp() (the secret rotation) needs Terraform 1.5; a removed block (keeping a
+    // resource group that createResourceGroup false no longer manages) needs 1.7.
+    new RequiredTerraformVersion(this, "terraform-version", props.integration.createResourceGroup === false ? ">= 1.7.0" : ">= 1.5.0");
     new TimeProvider(this, "time");
 
     const backend = props.backend ?? { type: "local" };

@@ -24,7 +24,14 @@ export interface DeployedOutputs {
   storageAccountName: string;
   queueName: string;
   storageAccountId: string;
+  /** When the newest secret (`clientSecret`) expires. */
   clientSecretExpiresAt?: string;
+  /** When the older secret expires; it is renewed at the next rotation. */
+  clientSecretPreviousExpiresAt?: string;
+  /** From when the next apply renews the older secret. */
+  clientSecretNextRotationAt?: string;
+  /** The slot (`"a"` or `"b"`) that holds the newest secret. */
+  clientSecretSlot?: string;
   /** Where the values were read from (a file path, or the `terraform output` command and folder). */
   source?: string;
 }
@@ -121,7 +128,10 @@ function toOutputs(env: string, values: JsonObject, source: string, sensitiveHin
       `environment "${env}": output ${names.map((n) => `"${n}"`).join(", ")} missing in ${source}. ${why}`,
     );
   }
-  const expires = lookup(values, "clientSecretExpiresAt");
+  const optional = (key: "clientSecretExpiresAt" | "clientSecretPreviousExpiresAt" | "clientSecretNextRotationAt" | "clientSecretSlot") => {
+    const value = lookup(values, key);
+    return typeof value === "string" && value !== "" ? { [key]: value } : {};
+  };
   return {
     tenantId: lookup(values, "tenantId") as string,
     clientId: lookup(values, "clientId") as string,
@@ -129,7 +139,10 @@ function toOutputs(env: string, values: JsonObject, source: string, sensitiveHin
     storageAccountName: lookup(values, "storageAccountName") as string,
     queueName: lookup(values, "queueName") as string,
     storageAccountId: lookup(values, "storageAccountId") as string,
-    ...(typeof expires === "string" && expires !== "" ? { clientSecretExpiresAt: expires } : {}),
+    ...optional("clientSecretExpiresAt"),
+    ...optional("clientSecretPreviousExpiresAt"),
+    ...optional("clientSecretNextRotationAt"),
+    ...optional("clientSecretSlot"),
     source,
   };
 }

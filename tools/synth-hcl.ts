@@ -9,7 +9,8 @@
  * cdktf writes HCL only when `SYNTH_HCL_OUTPUT=true` is set before the stacks are built (what
  * `cdktf synth --hcl` does); `new App({ hclOutput: true })` alone names the file `cdk.tf` but
  * still fills it with JSON. The library's HCL is valid but not canonically laid out, and it quotes
- * `depends_on` references (deprecated in Terraform); this tool unquotes them and runs
+ * `depends_on` references (deprecated in Terraform), and cannot render `required_version` or
+ * `removed` blocks; this tool unquotes them, adds those blocks, and runs
  * `terraform fmt` over the result when the `terraform` binary is on PATH.
  */
 import { spawnSync } from "child_process";
@@ -17,6 +18,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ENVIRONMENTS } from "../environments";
 import { buildApp, EnvironmentConfig } from "../lib/app";
+import { addTerraformBlocksToHcl } from "../lib/terraform-blocks";
 
 /** Default output folder, relative to the project folder. */
 export const HCL_OUTDIR = "cdktf.out-hcl";
@@ -99,8 +101,10 @@ export function synthHcl(options: SynthHclOptions = {}): SynthHclResult[] {
   fs.mkdirSync(outdir, { recursive: true });
   const previous = process.env.SYNTH_HCL_OUTPUT;
   process.env.SYNTH_HCL_OUTPUT = "true";
+  let app;
   try {
-    buildApp(environments, { outdir, hclOutput: true }).synth();
+    app = buildApp(environments, { outdir, hclOutput: true });
+    app.synth();
   } finally {
     if (previous === undefined) {
       delete process.env.SYNTH_HCL_OUTPUT;
@@ -111,7 +115,7 @@ export function synthHcl(options: SynthHclOptions = {}): SynthHclResult[] {
 
   return environments.map(({ name }) => {
     const file = path.join(outdir, "stacks", name, "cdk.tf");
-    let hcl = unquoteDependsOn(fs.readFileSync(file, "utf8"));
+    let hcl = addTerraformBlocksToHcl(unquoteDependsOn(fs.readFileSync(file, "utf8")), app.node.findChild(name));
     if (hcl.trimStart().startsWith("{")) {
       throw new Error(`${file} holds JSON, not HCL: cdktf ignored SYNTH_HCL_OUTPUT`);
     }

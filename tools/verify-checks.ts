@@ -143,7 +143,16 @@ export class VerifyOptionsError extends Error {
 /** The values verify needs from the deployment. */
 export type VerifyInputs = Pick<
   DeployedOutputs,
-  "clientId" | "tenantId" | "clientSecret" | "storageAccountName" | "queueName" | "storageAccountId" | "clientSecretExpiresAt"
+  | "clientId"
+  | "tenantId"
+  | "clientSecret"
+  | "storageAccountName"
+  | "queueName"
+  | "storageAccountId"
+  | "clientSecretExpiresAt"
+  | "clientSecretPreviousExpiresAt"
+  | "clientSecretNextRotationAt"
+  | "clientSecretSlot"
 >;
 
 // ---------------------------------------------------------------------------------------------
@@ -554,7 +563,7 @@ async function describeTokenFailure(error: unknown, ctx: Context): Promise<Check
         `The client secret has expired${expires ? ` (on ${day(expires)})` : ""} (AADSTS7000222).`,
         redeployFix(
           ctx,
-          ": a deploy after the rotation date issues a new secret (time_rotating), and the outputs then hold it. " +
+          ": it renews the due slot and the outputs then hold the newest secret. " +
             "Enter the new client_secret in Xshield (Settings > Integrations > EDR > Microsoft Defender) and run verify again.",
         ),
       );
@@ -602,25 +611,50 @@ async function checkCredentials(ctx: Context, credential: TokenCredential): Prom
   } catch (error) {
     return { result: await describeTokenFailure(error, ctx) };
   }
-  const { clientId, tenantId } = ctx.values;
-  const base = `Signed in as application ${clientId} in tenant ${tenantId}; a token for the Defender API was issued.`;
+  const { clientId, tenantId, clientSecretSlot } = ctx.values;
+  const slot = clientSecretSlot !== undefined ? ` with the newest client secret (slot ${clientSecretSlot.toUpperCase()})` : "";
+  const base = `Signed in as application ${clientId} in tenant ${tenantId}${slot}; a token for the Defender API was issued.`;
+  const daysUntil = (date: Date) => Math.floor((date.getTime() - ctx.now().getTime()) / 86_400_000);
+  const details: string[] = [];
   const expires = expiryDate(ctx.values.clientSecretExpiresAt);
-  if (expires === undefined) {
-    return { result: pass("credentials", base), token };
+  if (expires !== undefined) {
+    const daysLeft = daysUntil(expires);
+    details.push(`It expires on ${day(expires)} (in ${daysLeft} day${daysLeft === 1 ? "" : "s"}).`);
   }
-  const daysLeft = Math.floor((expires.getTime() - ctx.now().getTime()) / 86_400_000);
-  const expiryText = `The client secret expires on ${day(expires)} (in ${daysLeft} day${daysLeft === 1 ? "" : "s"}).`;
-  if (daysLeft <= ctx.expiryWarningDays) {
+  const previous = expiryDate(ctx.values.clientSecretPreviousExpiresAt);
+  if (previous !== undefined) {
+    details.push(`The older secret expires on ${day(previous)}.`);
+  }
+  const next = expiryDate(ctx.values.clientSecretNextRotationAt);
+  if (next !== undefined && daysUntil(next) >= 0) {
+    details.push(`The next apply from ${day(next)} renews the older secret; Xshield must use the newest by then.`);
+  }
+  const text = [base, ...details].join(" ");
+  if (next !== undefined && daysUntil(next) < 0) {
     return {
       result: warn(
         "credentials",
-        `${base} ${expiryText}`,
-        redeployFix(ctx, " before then: a deploy after the rotation date issues a new secret; enter it in Xshield right after."),
+        `${text} The rotation due on ${day(next)} has not been applied yet.`,
+        redeployFix(
+          ctx,
+          ": it renews the older secret (make sure Xshield uses the newest first). Run an apply at least every rotation interval, " +
+            "e.g. from a scheduled pipeline: after a whole interval without one, the next apply renews both secrets at once.",
+        ),
       ),
       token,
     };
   }
-  return { result: pass("credentials", `${base} ${expiryText}`), token };
+  if (expires !== undefined && daysUntil(expires) <= ctx.expiryWarningDays) {
+    return {
+      result: warn(
+        "credentials",
+        text,
+        redeployFix(ctx, " before then: it renews the due slot; enter the new client_secret in Xshield right after."),
+      ),
+      token,
+    };
+  }
+  return { result: pass("credentials", text), token };
 }
 
 function checkConsent(ctx: Context, token: string): CheckResult {

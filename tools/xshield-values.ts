@@ -50,22 +50,46 @@ function parseArgs(argv: readonly string[]): Args | "help" | string {
   return { env: parsed.env, showSecret: parsed.switches.has("--show-secret"), outputsFile: parsed.values["--outputs-file"] };
 }
 
-function expiryLine(expiresAt: string, env: string, now: Date): string {
-  const at = Date.parse(expiresAt);
-  if (Number.isNaN(at)) {
-    return `Client secret expires: ${expiresAt}`;
+const DAY_MS = 86_400_000;
+
+/** "2027-05-01T00:00:00Z (in 145 day(s))", or "… — 3 day(s) ago" for a date in the past. */
+function when(at: string, now: Date): { text: string; days?: number } {
+  const time = Date.parse(at);
+  if (Number.isNaN(time)) {
+    return { text: at };
   }
-  const days = Math.floor((at - now.getTime()) / 86_400_000);
-  if (days < 0) {
-    return (
-      `Client secret expires: ${expiresAt} — EXPIRED ${-days} day(s) ago. ` +
-      `Run \`npx cdktf deploy ${env}\` to rotate it, then enter the new secret in Xshield.`
+  const days = Math.floor((time - now.getTime()) / DAY_MS);
+  return { text: days < 0 ? `${at} (${-days} day(s) ago)` : `${at} (in ${days} day(s))`, days };
+}
+
+/**
+ * The two secrets and the rotation: which one to enter in Xshield, when each expires, and when
+ * the next apply renews the older one (the deadline for entering the newest).
+ */
+export function secretLines(values: DeployedOutputs, env: string, now: Date): string[] {
+  const lines: string[] = [];
+  const slot = values.clientSecretSlot !== undefined ? ` (slot ${values.clientSecretSlot.toUpperCase()})` : "";
+  if (values.clientSecretExpiresAt !== undefined) {
+    const newest = when(values.clientSecretExpiresAt, now);
+    lines.push(
+      newest.days !== undefined && newest.days < 0
+        ? `Client secret${slot} — the one above — EXPIRED: ${newest.text}. Run \`npx cdktf deploy ${env}\` to renew it, then enter the new secret in Xshield.`
+        : `Client secret${slot} — the one above, the newest — expires: ${newest.text}.`,
     );
   }
-  return (
-    `Client secret expires: ${expiresAt} (in ${days} day(s)). ` +
-    `A deploy after the rotation date replaces it; enter the new secret in Xshield then.`
-  );
+  if (values.clientSecretPreviousExpiresAt !== undefined) {
+    lines.push(`The older secret (the other slot) expires: ${when(values.clientSecretPreviousExpiresAt, now).text}; it keeps working until the next rotation.`);
+  }
+  if (values.clientSecretNextRotationAt !== undefined) {
+    const next = when(values.clientSecretNextRotationAt, now);
+    lines.push(
+      next.days !== undefined && next.days < 0
+        ? `Next rotation: due since ${next.text}: an apply is overdue. The next \`npx cdktf deploy ${env}\` renews the older secret; ` +
+            "make sure Xshield already uses the one above."
+        : `Next rotation: from ${next.text} the next apply renews the older secret. Xshield must use the one above by then.`,
+    );
+  }
+  return lines.length > 0 ? [...lines, ""] : [];
 }
 
 /** The report, line by line. */
@@ -83,7 +107,7 @@ export function formatValues(env: string, values: DeployedOutputs, showSecret: b
     "",
     ...rows.map(([label, value]) => `  ${`${label}:`.padEnd(width + 1)} ${value}`),
     "",
-    ...(values.clientSecretExpiresAt !== undefined ? [expiryLine(values.clientSecretExpiresAt, env, now), ""] : []),
+    ...secretLines(values, env, now),
     "Then the one manual step (no API exists for it): Defender's Streaming API.",
     ...streamingApiInstructions(values.storageAccountId).split("\n"),
     "",

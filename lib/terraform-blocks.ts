@@ -1,0 +1,80 @@
+import { TerraformElement } from "cdktf";
+import { Construct, IConstruct } from "constructs";
+
+/**
+ * Blocks of Terraform's own language that cdktf 0.21 has no construct for. Each is an element
+ * whose `toTerraform()` (cdktf's public extension point) returns the block; the stack merges the
+ * fragments of all its elements (lists are concatenated).
+ */
+
+/**
+ * A Terraform `removed` block with `lifecycle { destroy = false }` (Terraform 1.7 or later): when
+ * the state holds a resource at `from`, Terraform forgets it instead of destroying it; when it
+ * does not, the block does nothing.
+ *
+ * cdktf's own HCL renderer knows no `removed` block; `npm run synth:hcl` adds it (see
+ * {@link addTerraformBlocksToHcl}).
+ */
+export class RemovedBlock extends TerraformElement {
+  public constructor(
+    scope: Construct,
+    id: string,
+    /** The address to forget, `<type>.<name>`. */
+    public readonly from: string,
+  ) {
+    super(scope, id, "removed");
+  }
+
+  public override toTerraform(): { [key: string]: unknown } {
+    return { removed: [{ from: this.from, lifecycle: { destroy: false } }] };
+  }
+
+  /** The block in HCL. */
+  public hcl(): string {
+    return `removed {\n  from = ${this.from}\n\n  lifecycle {\n    destroy = false\n  }\n}\n`;
+  }
+}
+
+/**
+ * The Terraform versions a stack needs (`terraform { required_version }`), written by an element
+ * rather than a stack override: cdktf renders stack overrides of the `terraform` block wrongly in
+ * HCL.
+ */
+export class RequiredTerraformVersion extends TerraformElement {
+  public constructor(
+    scope: Construct,
+    id: string,
+    /** A version constraint, `">= 1.5.0"`. */
+    public readonly constraint: string,
+  ) {
+    super(scope, id, "terraform");
+  }
+
+  public override toTerraform(): { [key: string]: unknown } {
+    return { terraform: { required_version: this.constraint } };
+  }
+
+  /** Nothing: cdktf 0.21's HCL renderer cannot render extra `terraform` settings; see {@link addTerraformBlocksToHcl}. */
+  public override toHclTerraform(): { [key: string]: unknown } {
+    return {};
+  }
+}
+
+/**
+ * Adds what cdktf's HCL renderer leaves out (`required_version`, `removed` blocks) to the HCL
+ * cdktf wrote for `stack`. Used by `npm run synth:hcl`.
+ */
+export function addTerraformBlocksToHcl(hcl: string, stack: IConstruct): string {
+  const elements = stack.node.findAll();
+  const versions = elements.filter((e): e is RequiredTerraformVersion => e instanceof RequiredTerraformVersion);
+  const removed = elements.filter((e): e is RemovedBlock => e instanceof RemovedBlock);
+  let out = hcl;
+  if (versions.length > 0) {
+    const constraint = versions.map((v) => v.constraint).join(", ");
+    out = out.replace(/^terraform \{\n/m, (block) => `${block}  required_version = "${constraint}"\n`);
+  }
+  for (const block of removed) {
+    out = `${out.replace(/\n*$/, "\n")}\n${block.hcl()}`;
+  }
+  return out;
+}
