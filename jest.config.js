@@ -7,5 +7,7 @@ module.exports = {
   moduleFileExtensions: ["ts", "js", "json"],
   // Transpile only: `tsc --noEmit` type-checks once, before jest runs.
   transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022" } }] },
-  modulePathIgnorePatterns: ["<rootDir>/dist", "<rootDir>/cdktf.out"],
+  modulePathIgnorePatterns: ["<rootDir>/dist", "<rootDir>/cdktf.out", "<rootDir>/examples"],
+  // cdktf's matchers (expect(…).toHaveResourceWithProperties) exist only after Testing.setupJest().
+  setupFilesAfterEnv: ["<rootDir>/__tests__/support/setup-jest.ts"],
 };

@@ -1,4 +1,8 @@
 import { Testing, TerraformOutput, TerraformStack } from "cdktf";
+import { AzureadProvider } from "@cdktf/provider-azuread/lib/provider";
+import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
+import { TimeProvider } from "@cdktf/provider-time/lib/provider";
+import { StorageAccount } from "@cdktf/provider-azurerm/lib/storage-account";
 import {
   DEAD_LETTER_CONTAINER_NAME,
   DEFENDER_API_CLIENT_ID,
@@ -507,5 +511,91 @@ describe("a real tenant: the Streaming API operator, notification lifetime, data
     // The same name the group has as a resource when createResourceGroup is true.
     expect(s.data("azurerm_resource_group").name).toBe(synthIntegration().one("azurerm_resource_group").name);
     expect((synthIntegration().json as unknown as { removed?: unknown }).removed).toBeUndefined();
+  });
+});
+
+describe("providers", () => {
+  function stackWithAliases() {
+    const stack = new TerraformStack(Testing.app(), "platform");
+    new AzurermProvider(stack, "azurerm", {
+      features: [{ storage: [{ dataPlaneAvailable: false }] }],
+      storageUseAzuread: true,
+      resourceProviderRegistrations: "none",
+    });
+    new AzureadProvider(stack, "azuread", {});
+    new TimeProvider(stack, "time");
+    const azurerm = new AzurermProvider(stack, "security-subscription", {
+      alias: "security",
+      subscriptionId: "0b1f6471-1bf0-4dda-aec3-cb9272f09590",
+      features: [{ storage: [{ dataPlaneAvailable: false }] }],
+      storageUseAzuread: true,
+      resourceProviderRegistrations: "none",
+    });
+    const azuread = new AzureadProvider(stack, "other-tenant", { alias: "tenant", tenantId: "6f1c0b36-2e5e-4d3f-9a64-0e2b1c9d8a71" });
+    const time = new TimeProvider(stack, "time-alias", { alias: "t" });
+    return { stack, azurerm, azuread, time };
+  }
+
+  test("every resource and data source of a kind uses the provider given for that kind", () => {
+    const { stack, azurerm, azuread, time } = stackWithAliases();
+    new XshieldMdeIntegration(stack, "mde", { ...VALID_PROPS, providers: { azurerm, azuread, time } });
+    const tf = JSON.parse(Testing.synth(stack)) as { resource: { [type: string]: { [name: string]: { provider?: string } } }; data: typeof tf.resource };
+    const elements = [...Object.entries(tf.resource), ...Object.entries(tf.data)].flatMap(([type, byName]) =>
+      Object.values(byName).map((body) => [type, body.provider] as const),
+    );
+    expect(elements.length).toBeGreaterThan(15);
+    for (const [type, provider] of elements) {
+      const kind = type.split("_")[0];
+      expect({ type, provider }).toEqual({ type, provider: { azurerm: "azurerm.security", azuread: "azuread.tenant", time: "time.t" }[kind] });
+    }
+  });
+
+  test("a kind not given uses the stack's default provider", () => {
+    const { stack, azuread } = stackWithAliases();
+    new XshieldMdeIntegration(stack, "mde", { ...VALID_PROPS, providers: { azuread } });
+    // cdktf's own matchers work here (Testing.setupJest() runs in the jest set-up).
+    expect(Testing.synth(stack)).toHaveResourceWithProperties(StorageAccount, { name: "stxshieldtest" });
+    const tf = JSON.parse(Testing.synth(stack)) as { resource: { azurerm_storage_account: { [name: string]: { provider?: string } } } };
+    expect(Object.values(tf.resource.azurerm_storage_account)[0].provider).toBeUndefined();
+  });
+
+  test("a provider of the wrong kind is refused, naming the prop", () => {
+    const { stack, azuread } = stackWithAliases();
+    expect(() => new XshieldMdeIntegration(stack, "mde", { ...VALID_PROPS, providers: { azurerm: azuread } })).toThrow(
+      /providers\.azurerm: must be a azurerm provider .* but it is a "azuread" provider/,
+    );
+  });
+
+  test("synthesis warns when the azurerm provider the account uses lacks what the construct needs, naming each setting", () => {
+    const stack = new TerraformStack(Testing.app(), "platform");
+    new AzurermProvider(stack, "azurerm", { features: [{}] });
+    new AzureadProvider(stack, "azuread", {});
+    new TimeProvider(stack, "time");
+    const mde = new XshieldMdeIntegration(stack, "mde", VALID_PROPS);
+    Testing.synth(stack, true);
+    const warnings = warningsOf(mde).filter((w) => w.startsWith("the azurerm provider platform/azurerm"));
+    expect(warnings).toHaveLength(3);
+    expect(warnings[0]).toContain("storage_use_azuread is undefined");
+    expect(warnings[1]).toContain("features.storage.data_plane_available is undefined");
+    expect(warnings[2]).toContain('resource_provider_registrations is undefined, so azurerm registers its "legacy" set');
+  });
+
+  test("no provider warning when the provider is set up right, or for what a documented relaxation does not need", () => {
+    const { stack, azurerm } = stackWithAliases();
+    const mde = new XshieldMdeIntegration(stack, "mde", { ...VALID_PROPS, providers: { azurerm } });
+    Testing.synth(stack, true);
+    expect(warningsOf(mde).filter((w) => w.includes("azurerm provider"))).toEqual([]);
+    const open = new TerraformStack(Testing.app(), "open");
+    new AzurermProvider(open, "azurerm", { features: [{}], resourceProviderRegistrations: "none" });
+    new AzureadProvider(open, "azuread", {});
+    new TimeProvider(open, "time");
+    const relaxed = new XshieldMdeIntegration(open, "mde", {
+      ...VALID_PROPS,
+      sharedAccessKeyEnabled: true,
+      publicNetworkAccess: "Enabled",
+      allowedIpRanges: [],
+    });
+    Testing.synth(open, true);
+    expect(warningsOf(relaxed).filter((w) => w.includes("azurerm provider"))).toEqual([]);
   });
 });

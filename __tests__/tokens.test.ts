@@ -24,6 +24,7 @@ const EVERY_PROP: Required<XshieldMdeIntegrationProps> = {
   createResourceGroup: true,
   dataRoleScope: "resources",
   streamingApiOperatorObjectIds: [],
+  providers: {},
   tags: {},
   baselineExceptions: [],
 };
@@ -88,6 +89,7 @@ const LITERAL_ONLY: readonly Prop[] = [
   "blobRetentionDays",
   "dataRoleScope",
   "streamingApiOperatorObjectIds",
+  "providers",
 ];
 
 function variable(stack: TerraformStack, kind: VariableKind): unknown {
@@ -130,7 +132,9 @@ describe("a prop given as a token (a Terraform expression)", () => {
   test.each(LITERAL_ONLY)("%s is refused, naming the prop and why a literal is needed", (prop) => {
     const app = Testing.app();
     const stack = new TerraformStack(app, "test");
-    const kind: VariableKind = typeof EVERY_PROP[prop] === "number" ? "number" : typeof EVERY_PROP[prop] === "boolean" ? "bool" : Array.isArray(EVERY_PROP[prop]) ? "list(string)" : "string";
+    const value = EVERY_PROP[prop];
+    const kind: VariableKind =
+      typeof value === "number" ? "number" : typeof value === "boolean" ? "bool" : Array.isArray(value) ? "list(string)" : typeof value === "object" ? "map(string)" : "string";
     const build = () => new XshieldMdeIntegration(stack, "integration", { ...VALID_PROPS, [prop]: variable(stack, kind) });
     expect(build).toThrow(new RegExp(`- ${prop}: is a token .* must be a literal value because it`));
   });

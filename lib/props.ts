@@ -1,3 +1,5 @@
+import type { TerraformProvider } from "cdktf";
+
 /**
  * The props of the construct and the stack, their defaults and the names of the secure-baseline
  * rules. Everything else in `lib/` imports this module; it imports nothing from `lib/`, so the
@@ -66,6 +68,19 @@ export interface BaselineException {
   readonly rule: BaselineRule;
   /** Why, in words a reviewer understands (at least 20 characters). */
   readonly reason: string;
+}
+
+/**
+ * The providers the integration's resources and data sources use, by kind. Each is optional: a
+ * kind not given uses the stack's default (unaliased) provider of that kind.
+ */
+export interface IntegrationProviders {
+  /** For every `azurerm_*` resource and data source (a second subscription, say). */
+  readonly azurerm?: TerraformProvider;
+  /** For every `azuread_*` resource and data source (another tenant, say). */
+  readonly azuread?: TerraformProvider;
+  /** For the `time_sleep` that waits for role propagation. */
+  readonly time?: TerraformProvider;
 }
 
 /** Properties of `XshieldMdeIntegration`. */
@@ -253,6 +268,16 @@ export interface XshieldMdeIntegrationProps {
   readonly tags?: { [key: string]: string };
 
   /**
+   * The providers to use instead of the stack's default ones, for example an aliased azurerm
+   * provider of another subscription. The azurerm provider the storage account uses needs
+   * `storage_use_azuread = true` and `features { storage { data_plane_available = false } }`;
+   * synthesis warns when it lacks them.
+   *
+   * @default - the stack's default provider of each kind
+   */
+  readonly providers?: IntegrationProviders;
+
+  /**
    * Deliberate exceptions to the secure baseline, each with its reason. The guard that checks the
    * synthesized configuration lets these rules pass; every other weakening fails synthesis, and
    * so does an exception for a rule nothing breaks. Must be literals.
@@ -291,9 +316,10 @@ export function maxRotationMonths(expiryMonths: number): number {
 
 /** Every prop with its default applied. */
 export type ResolvedIntegrationProps = Required<
-  Omit<XshieldMdeIntegrationProps, "clientSecretKeyVaultId" | "tags" | "baselineExceptions">
+  Omit<XshieldMdeIntegrationProps, "clientSecretKeyVaultId" | "tags" | "baselineExceptions" | "providers">
 > &
   Pick<XshieldMdeIntegrationProps, "clientSecretKeyVaultId" | "tags"> & {
+    readonly providers: IntegrationProviders;
     readonly baselineExceptions: BaselineException[];
   };
 
@@ -324,6 +350,7 @@ export function resolveIntegrationProps(props: XshieldMdeIntegrationProps): Reso
     dataRoleScope: props.dataRoleScope ?? d.dataRoleScope,
     streamingApiOperatorObjectIds: props.streamingApiOperatorObjectIds ?? [],
     tags: props.tags,
+    providers: props.providers ?? {},
     baselineExceptions: props.baselineExceptions ?? [],
   };
 }

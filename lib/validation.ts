@@ -6,7 +6,7 @@ import {
   type XshieldMdeIntegrationProps,
   type XshieldMdeStackProps,
 } from "./props";
-import { MAX_SECRET_MONTHS } from "./constants";
+import { MAX_SECRET_MONTHS, RESOURCE_PROVIDERS } from "./constants";
 import {
   baselineExceptionProblems,
   booleanProblem,
@@ -234,6 +234,15 @@ export function validateIntegrationProps(props: XshieldMdeIntegrationProps): Val
     );
   }
   checkStreamingApiOperators(props.streamingApiOperatorObjectIds, c);
+  const providers: unknown = props.providers;
+  if (isToken(providers)) {
+    c.error(literalProblem(providers, "providers", "decides which provider block each resource uses"));
+  } else if (providers !== undefined && (typeof providers !== "object" || providers === null)) {
+    c.error(`providers ${show(providers)}: must be an object { azurerm?, azuread?, time? } of cdktf providers.`);
+  } else if (providers !== undefined) {
+    const given = providers as { azurerm?: unknown; azuread?: unknown; time?: unknown };
+    c.error(providerKindProblem(given.azurerm, "azurerm"), providerKindProblem(given.azuread, "azuread"), providerKindProblem(given.time, "time"));
+  }
 
   // ---- tags and baseline exceptions
   checkTags(props.tags, c);
@@ -478,4 +487,61 @@ export function validateStackProps(props: XshieldMdeStackProps): ValidationRepor
     c.error(oneOfProblem(kind, "backend.type", ["local", "azurerm"]));
   }
   return c.report();
+}
+
+/** What the integration needs from the azurerm provider its storage account uses. */
+export interface AzurermProviderNeeds {
+  /** Shared keys are off, so storage data-plane calls must be authorised with Entra ID. */
+  readonly storageUseAzuread: boolean;
+  /** The firewall is closed to the deployer, so plan must not call the storage data plane. */
+  readonly noDataPlane: boolean;
+}
+
+/**
+ * Warnings about an azurerm provider's configuration (as it synthesizes: snake_case keys) that
+ * would make plan or apply fail for this integration. Pure: the construct calls it at synthesis.
+ */
+export function azurermProviderWarnings(provider: string, config: { [key: string]: unknown }, needs: AzurermProviderNeeds): string[] {
+  const warnings: string[] = [];
+  const block = (value: unknown): { [key: string]: unknown } => {
+    const first = Array.isArray(value) ? value[0] : value;
+    return typeof first === "object" && first !== null ? (first as { [key: string]: unknown }) : {};
+  };
+  if (needs.storageUseAzuread && config.storage_use_azuread !== true) {
+    warnings.push(
+      `${provider}: storage_use_azuread is ${show(config.storage_use_azuread)}, but the storage account has shared keys off, so ` +
+        "the provider must reach the storage data plane with Entra ID; set storageUseAzuread: true (otherwise plan or apply fail with 403 KeyBasedAuthenticationNotPermitted).",
+    );
+  }
+  const dataPlane = block(block(config.features).storage).data_plane_available;
+  if (needs.noDataPlane && dataPlane !== false) {
+    warnings.push(
+      `${provider}: features.storage.data_plane_available is ${show(dataPlane)}, so every plan reads the storage account over its data plane, ` +
+        "which the firewall refuses (403) from any address not in allowedIpRanges; set features: [{ storage: [{ dataPlaneAvailable: false }] }].",
+    );
+  }
+  const registrations = config.resource_provider_registrations;
+  if (registrations === undefined || registrations === "legacy") {
+    warnings.push(
+      `${provider}: resource_provider_registrations is ${show(registrations)}, so azurerm registers its "legacy" set of about 66 resource ` +
+        "providers at start-up, which fails with 403 for a deployer without subscription-wide rights; set resourceProviderRegistrations: " +
+        `"none" and resourceProvidersToRegister: ${show([...RESOURCE_PROVIDERS])} (see the README's rights section).`,
+    );
+  }
+  return warnings;
+}
+
+/** A provider given in `providers.<kind>` must be a cdktf provider of that kind. */
+export function providerKindProblem(value: unknown, kind: "azurerm" | "azuread" | "time"): Problem {
+  if (value === undefined) {
+    return undefined;
+  }
+  const type = typeof value === "object" && value !== null ? (value as { terraformResourceType?: unknown }).terraformResourceType : undefined;
+  if (type === kind) {
+    return undefined;
+  }
+  return (
+    `providers.${kind}: must be a ${kind} provider (a cdktf TerraformProvider whose type is "${kind}"), but it is ` +
+    `${type === undefined ? show(value) : `a ${show(type)} provider`}; pass the ${kind} provider, e.g. new ${kind === "azurerm" ? "AzurermProvider" : kind === "azuread" ? "AzureadProvider" : "TimeProvider"}(stack, "…", { alias: "…" }).`
+  );
 }

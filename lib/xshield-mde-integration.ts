@@ -8,6 +8,7 @@ import {
   TerraformDataSource,
   TerraformElement,
   TerraformLocal,
+  TerraformProvider,
   TerraformStack,
   Token,
   Tokenization,
@@ -43,7 +44,7 @@ import {
 } from "./constants";
 import { ResolvedIntegrationProps, resolveIntegrationProps, XshieldMdeIntegrationProps } from "./props";
 import { RemovedBlock } from "./terraform-blocks";
-import { throwIfInvalid, validateIntegrationProps } from "./validation";
+import { azurermProviderWarnings, throwIfInvalid, validateIntegrationProps } from "./validation";
 import { checkWrittenJson, TerraformJson } from "./written-json";
 
 /** The ARM id of a blob container, built from its account's id (never a data-plane URL). */
@@ -161,6 +162,8 @@ export class XshieldMdeIntegration extends Construct {
   public readonly queueName: string;
   /** The DeviceNetworkEvents container's name (fixed by Defender). */
   public readonly networkEventsContainerName: string = NETWORK_EVENTS_CONTAINER_NAME;
+  /** Whether the provider warnings were added (validations run on every synthesis). */
+  private providerWarningsGiven = false;
   /** The expressions of the rotation's locals, in creation order (what the guard expects written). */
   private readonly scheduleExpressions: unknown[] = [];
   /** The role assignments the construct made on purpose, with what each must carry. */
@@ -448,8 +451,56 @@ export class XshieldMdeIntegration extends Construct {
     this.tenantId = this.clientConfig.tenantId;
     this.storageAccountName = this.storageAccount.name;
 
+    this.useProviders(config.providers);
+
     // The guard judges the JSON the stack finally writes, after everything else has had its say.
     checkWrittenJson(TerraformStack.of(this), (json) => this.enforceBaseline(json));
+    // A validation (a method on the node, so any copy of cdktf runs it) warns about an azurerm
+    // provider that would fail at plan; by then every provider of the stack exists.
+    this.node.addValidation({ validate: () => this.warnAboutProviders() });
+  }
+
+  /** Every resource and data source of the integration uses the given provider of its kind. */
+  private useProviders(providers: ResolvedIntegrationProps["providers"]): void {
+    for (const node of this.node.findAll()) {
+      const element = node as { terraformResourceType?: unknown; provider?: TerraformProvider };
+      const kind = typeof element.terraformResourceType === "string" ? element.terraformResourceType.split("_")[0] : undefined;
+      const provider = kind === "azurerm" || kind === "azuread" || kind === "time" ? providers[kind] : undefined;
+      if (provider !== undefined) {
+        element.provider = provider;
+      }
+    }
+  }
+
+  /** The azurerm provider the storage account uses: the one given, else the stack's unaliased one. */
+  private azurermProvider(): TerraformProvider | undefined {
+    return (
+      this.config.providers.azurerm ??
+      TerraformStack.of(this)
+        .node.findAll()
+        .find((n): n is TerraformProvider => TerraformProvider.isTerraformProvider(n) && n.terraformResourceType === "azurerm" && n.alias === undefined)
+    );
+  }
+
+  private warnAboutProviders(): string[] {
+    const provider = this.azurermProvider();
+    if (provider !== undefined && !this.providerWarningsGiven) {
+      this.providerWarningsGiven = true;
+      const tf = Tokenization.resolve(provider.toTerraform(), {
+        scope: TerraformStack.of(this),
+        preparing: false,
+        resolver: new DefaultTokenResolver(new StringConcat()),
+      }) as { provider?: { azurerm?: { [key: string]: unknown }[] } };
+      const config = tf.provider?.azurerm?.[0] ?? {};
+      const name = `the azurerm provider ${provider.node.path}`;
+      for (const warning of azurermProviderWarnings(name, config, {
+        storageUseAzuread: !this.config.sharedAccessKeyEnabled,
+        noDataPlane: this.config.publicNetworkAccess !== "Enabled",
+      })) {
+        Annotations.of(this).addWarning(warning);
+      }
+    }
+    return [];
   }
 
   /**
