@@ -32,6 +32,8 @@ export const ENVIRONMENTS: readonly EnvironmentConfig[] = [
       storageAccountName: "stxshieldmdeprod",
       accountReplicationType: "ZRS",
       allowedIpRanges: [],
+      // Replace with your security team's address (example.com receives no mail).
+      alerts: { emailReceivers: ["security-operations@example.com"] },
       tags: { environment: "prod", workload: "xshield-mde" },
     },
     backend: {

@@ -54,6 +54,8 @@ interface Case {
   readonly rule: BaselineRule;
   readonly compliant: Tweak;
   readonly broken: Tweak;
+  /** Props the case needs (alerts exist only when asked for). */
+  readonly props?: Partial<XshieldMdeIntegrationProps>;
   /** Part of the JSON path the message must name. */
   readonly path: (i: XshieldMdeIntegration) => string;
 }
@@ -93,6 +95,13 @@ const CASES: Case[] = [
     path: (i) => at(i.clientSecretSlotA, "end_date"),
   },
   {
+    rule: "AlertsIntact",
+    props: { alerts: { emailReceivers: ["secops@contoso.com"] } },
+    compliant: (i) => i.alerts!.noEvents.addOverride("description", "reviewed"),
+    broken: (i) => i.alerts!.noEvents.addOverride("enabled", false),
+    path: (i) => at(i.alerts!.noEvents, "enabled"),
+  },
+  {
     rule: "WrittenAsPlanned",
     compliant: (i) => i.storageAccount.addOverride("lifecycle.prevent_destroy", true),
     broken: (i) => i.storageAccount.addOverride("lifecycle.ignore_changes", ["min_tls_version"]),
@@ -109,9 +118,9 @@ describe("secure-baseline guard: each rule", () => {
     expect(synthWith(() => undefined)).not.toThrow();
   });
 
-  describe.each(CASES)("$rule", ({ rule, compliant, broken, path }) => {
+  describe.each(CASES)("$rule", ({ rule, compliant, broken, path, props = {} }) => {
     test("a change that keeps the baseline passes", () => {
-      expect(synthWith(compliant)).not.toThrow();
+      expect(synthWith(compliant, props)).not.toThrow();
     });
 
     test("a change that weakens it fails synthesis, naming the rule and the JSON path", () => {
@@ -119,13 +128,13 @@ describe("secure-baseline guard: each rule", () => {
       const synth = synthWith((i, s) => {
         broken(i, s);
         expectedPath = path(i);
-      });
+      }, props);
       expect(synth).toThrow(`[${rule}] ${expectedPath}`);
       expect(synth).toThrow(/baselineExceptions/);
     });
 
     test("a reasoned exception lets it through", () => {
-      expect(synthWith(broken, withException(rule))).not.toThrow();
+      expect(synthWith(broken, { ...props, ...withException(rule) })).not.toThrow();
     });
 
     test("the exception excuses that rule only", () => {
@@ -135,7 +144,7 @@ describe("secure-baseline guard: each rule", () => {
           broken(i, s);
           sa(other === "MinimumTls12" ? "min_tls_version" : "https_traffic_only_enabled", other === "MinimumTls12" ? "TLS1_0" : false)(i, s);
         },
-        withException(rule),
+        { ...props, ...withException(rule) },
       );
       expect(synth).toThrow(`[${other}]`);
       expect(synth).not.toThrow(`[${rule}]`);

@@ -25,6 +25,7 @@ const EVERY_PROP: Required<XshieldMdeIntegrationProps> = {
   dataRoleScope: "resources",
   streamingApiOperatorObjectIds: [],
   providers: {},
+  alerts: { emailReceivers: ["a@b.co"] },
   tags: {},
   baselineExceptions: [],
 };
@@ -90,6 +91,7 @@ const LITERAL_ONLY: readonly Prop[] = [
   "dataRoleScope",
   "streamingApiOperatorObjectIds",
   "providers",
+  "alerts",
 ];
 
 function variable(stack: TerraformStack, kind: VariableKind): unknown {

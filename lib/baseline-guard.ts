@@ -84,6 +84,13 @@ export interface BaselinePlan {
     readonly resourceGroup?: string;
     readonly applicationDisplayName?: string;
   };
+  /** The alerts, when the integration has them. */
+  readonly alerts?: {
+    /** Each alert with the attributes it must keep (enabled unless written otherwise). */
+    readonly metricAlerts: readonly PlannedExactly[];
+    /** The action group the construct created, with its e-mail addresses. */
+    readonly actionGroup?: { readonly address: Address; readonly emails: readonly string[] };
+  };
   readonly exceptions: readonly BaselineException[];
 }
 
@@ -210,6 +217,8 @@ const GUARDED_ATTRIBUTES: { readonly [type: string]: readonly string[] } = {
   azuread_application: ["sign_in_audience", "required_resource_access", "password"],
   azuread_app_role_assignment: ["app_role_id", "principal_object_id", "resource_object_id"],
   azuread_application_password: ["end_date", "rotate_when_changed"],
+  azurerm_monitor_metric_alert: ["enabled", "scopes", "criteria", "window_size", "frequency", "action"],
+  azurerm_monitor_action_group: ["enabled", "email_receiver", "webhook_receiver"],
 };
 
 /** Event subscription endpoints other than a storage queue: each would send events elsewhere. */
@@ -267,6 +276,8 @@ class Check {
       p.resourceGroup,
       ...p.roleAssignments.map((r) => r.address),
       ...p.passwords.map((x) => x.address),
+      ...(p.alerts?.metricAlerts.map((x) => x.address) ?? []),
+      ...(p.alerts?.actionGroup !== undefined ? [p.alerts.actionGroup.address] : []),
       ...p.secretSchedule.map((x) => x.address),
       ...p.otherElements,
     ];
@@ -562,6 +573,47 @@ class Check {
     }
   }
 
+  public checkAlerts(): void {
+    const alerts = this.plan.alerts;
+    if (alerts === undefined) {
+      return;
+    }
+    for (const planned of alerts.metricAlerts) {
+      const body = this.body(planned.address);
+      if (body === undefined) {
+        continue;
+      }
+      const path = this.pathOf(planned.address);
+      if (body.enabled === false) {
+        this.fail("AlertsIntact", `${path}.enabled`, `${path}.enabled is false; the alert must stay on.`);
+      }
+      for (const [key, value] of Object.entries(planned.attributes)) {
+        if (JSON.stringify(sortKeys(body[key])) !== JSON.stringify(sortKeys(value))) {
+          this.fail("AlertsIntact", `${path}.${key}`, `${path}.${key} is ${show(body[key])}; planned ${show(value)}.`);
+        }
+      }
+    }
+    const group = alerts.actionGroup;
+    const body = group === undefined ? undefined : this.body(group.address);
+    if (group !== undefined && body !== undefined) {
+      const path = this.pathOf(group.address);
+      if (body.enabled === false) {
+        this.fail("AlertsIntact", `${path}.enabled`, `${path}.enabled is false; the action group must stay on.`);
+      }
+      for (const key of Object.keys(body).filter((k) => k.endsWith("_receiver") && k !== "email_receiver")) {
+        const value = body[key];
+        if (value !== undefined && value !== null && !(Array.isArray(value) && value.length === 0)) {
+          this.fail("AlertsIntact", `${path}.${key}`, `${path}.${key} adds a receiver that is not planned; the action group only mails the planned addresses.`);
+        }
+      }
+      const receivers = Array.isArray(body.email_receiver) ? body.email_receiver : body.email_receiver === undefined ? [] : [body.email_receiver];
+      const written = receivers.map((r) => (isObject(r) ? r.email_address : undefined));
+      if (JSON.stringify([...written].sort()) !== JSON.stringify([...group.emails].sort())) {
+        this.fail("AlertsIntact", `${path}.email_receiver`, `${path}.email_receiver mails ${show(written)}; planned ${show(group.emails)}.`);
+      }
+    }
+  }
+
   // ------------------------------------------------------------------ everything else in the stack
 
   /** Side doors: other elements that grant, credential, open or re-route the integration's resources. */
@@ -764,6 +816,7 @@ export function findBaselineViolations(json: TerraformJson, plan: BaselinePlan):
   check.checkEventDelivery();
   check.checkApplication();
   check.checkSecrets();
+  check.checkAlerts();
   check.checkOtherElements();
   return check.violations;
 }

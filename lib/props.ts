@@ -55,6 +55,8 @@ export const BASELINE_RULES = {
     "the Entra application is single-tenant and holds exactly Machine.Read.All on the Defender API, granted to its own service principal; nothing else in the stack changes the application or its service principal",
   SecretLifetime:
     "the application's only credentials are the construct's client secrets, each expiring on the date the construct computes (at most 24 months after it is created), and nothing else refers to them",
+  AlertsIntact:
+    "the integration's alerts stay enabled and notify only the planned action group, whose receivers are exactly the planned e-mail addresses",
   WrittenAsPlanned:
     "every resource of the integration is written once, at its own address, as a single resource: not removed, without count, for_each or dynamic blocks, and without ignore_changes on what the baseline checks",
 } as const;
@@ -81,6 +83,51 @@ export interface IntegrationProviders {
   readonly azuread?: TerraformProvider;
   /** For the `time_sleep` that waits for role propagation. */
   readonly time?: TerraformProvider;
+}
+
+/** How long without a matched event the "no events" alert waits, in hours (an Azure Monitor window). */
+export type NoEventsWindowHours = 1 | 6 | 12 | 24;
+
+/**
+ * Azure Monitor metric alerts for the failures that are otherwise silent. Exactly one of
+ * `actionGroupId` and `emailReceivers` says who is told.
+ */
+export interface IntegrationAlerts {
+  /**
+   * Resource id of an existing action group to notify
+   * (`/subscriptions/…/resourceGroups/…/providers/microsoft.insights/actionGroups/…`).
+   *
+   * @default - none: give `emailReceivers` instead
+   */
+  readonly actionGroupId?: string;
+  /**
+   * E-mail addresses to notify, through an action group the construct creates (at most 1000).
+   *
+   * @default - none: give `actionGroupId` instead
+   */
+  readonly emailReceivers?: string[];
+  /**
+   * Hours without a single new DeviceNetworkEvents blob before "no events arriving" fires: 1, 6,
+   * 12 or 24 (Azure Monitor's window sizes). The Streaming API writes a new blob about every
+   * hour, so 6 leaves room for a slow hour without paging at night for nothing.
+   *
+   * @default 6
+   */
+  readonly noEventsForHours?: NoEventsWindowHours;
+  /**
+   * Messages on the queue above which "queue not drained" fires (1–100000). Xshield keeps the
+   * queue near empty; Azure refreshes this metric only about once a day, so the alert is a daily
+   * backstop. 100 is several days of notifications at one blob an hour.
+   *
+   * @default 100
+   */
+  readonly queueBacklogMessages?: number;
+  /**
+   * Severity of the alerts, 0 (critical) to 4 (verbose).
+   *
+   * @default 2
+   */
+  readonly severity?: number;
 }
 
 /** Properties of `XshieldMdeIntegration`. */
@@ -268,6 +315,15 @@ export interface XshieldMdeIntegrationProps {
   readonly tags?: { [key: string]: string };
 
   /**
+   * Azure Monitor alerts that tell you when events stop arriving, are dead-lettered or cannot be
+   * delivered, or when Xshield stops draining the queue. Must be literals: they decide which
+   * resources exist.
+   *
+   * @default - no alert resources
+   */
+  readonly alerts?: IntegrationAlerts;
+
+  /**
    * The providers to use instead of the stack's default ones, for example an aliased azurerm
    * provider of another subscription. The azurerm provider the storage account uses needs
    * `storage_use_azuread = true` and `features { storage { data_plane_available = false } }`;
@@ -304,6 +360,13 @@ export const XSHIELD_MDE_INTEGRATION_DEFAULTS = {
   dataRoleScope: "resources",
 } as const satisfies Partial<XshieldMdeIntegrationProps>;
 
+/** The defaults of the alerts' optional settings. */
+export const ALERT_DEFAULTS = {
+  noEventsForHours: 6,
+  queueBacklogMessages: 100,
+  severity: 2,
+} as const satisfies Partial<IntegrationAlerts>;
+
 /** The rotation default: a quarter of the secret's lifetime, at least one month. */
 export function defaultRotationMonths(expiryMonths: number): number {
   return Math.max(1, Math.floor(expiryMonths / 4));
@@ -316,9 +379,10 @@ export function maxRotationMonths(expiryMonths: number): number {
 
 /** Every prop with its default applied. */
 export type ResolvedIntegrationProps = Required<
-  Omit<XshieldMdeIntegrationProps, "clientSecretKeyVaultId" | "tags" | "baselineExceptions" | "providers">
+  Omit<XshieldMdeIntegrationProps, "clientSecretKeyVaultId" | "tags" | "baselineExceptions" | "providers" | "alerts">
 > &
   Pick<XshieldMdeIntegrationProps, "clientSecretKeyVaultId" | "tags"> & {
+    readonly alerts?: Required<Omit<IntegrationAlerts, "actionGroupId" | "emailReceivers">> & Pick<IntegrationAlerts, "actionGroupId" | "emailReceivers">;
     readonly providers: IntegrationProviders;
     readonly baselineExceptions: BaselineException[];
   };
@@ -351,6 +415,15 @@ export function resolveIntegrationProps(props: XshieldMdeIntegrationProps): Reso
     streamingApiOperatorObjectIds: props.streamingApiOperatorObjectIds ?? [],
     tags: props.tags,
     providers: props.providers ?? {},
+    alerts:
+      props.alerts === undefined
+        ? undefined
+        : {
+            ...props.alerts,
+            noEventsForHours: props.alerts.noEventsForHours ?? ALERT_DEFAULTS.noEventsForHours,
+            queueBacklogMessages: props.alerts.queueBacklogMessages ?? ALERT_DEFAULTS.queueBacklogMessages,
+            severity: props.alerts.severity ?? ALERT_DEFAULTS.severity,
+          },
     baselineExceptions: props.baselineExceptions ?? [],
   };
 }

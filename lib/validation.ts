@@ -14,6 +14,7 @@ import {
   displayNameProblem,
   guidProblem,
   ipRangeProblem,
+  isGuid,
   ipRuleCountProblem,
   isToken,
   keyVaultIdCaseWarning,
@@ -234,6 +235,7 @@ export function validateIntegrationProps(props: XshieldMdeIntegrationProps): Val
     );
   }
   checkStreamingApiOperators(props.streamingApiOperatorObjectIds, c);
+  checkAlerts(props.alerts, c);
   const providers: unknown = props.providers;
   if (isToken(providers)) {
     c.error(literalProblem(providers, "providers", "decides which provider block each resource uses"));
@@ -309,6 +311,102 @@ function checkSecretMonths(props: XshieldMdeIntegrationProps, c: Collector): voi
       defaultRotationMonths(expiry),
     ),
   );
+}
+
+const NO_EVENTS_WINDOWS = [1, 6, 12, 24] as const;
+/** Azure's limit of e-mail receivers in one action group. */
+const MAX_EMAIL_RECEIVERS = 1000;
+const ACTION_GROUP_ID =
+  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/microsoft\.insights\/actionGroups\/([^/]{1,260})$/i;
+/** A plausible e-mail address: something@something.tld, no spaces (Azure checks no more). */
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** `alerts`: a literal object naming exactly one way to notify, with numbers Azure Monitor accepts. */
+function checkAlerts(value: unknown, c: Collector): void {
+  if (value === undefined) {
+    return;
+  }
+  const why = "decides which alert resources exist";
+  if (isToken(value) || typeof value !== "object" || value === null || Array.isArray(value)) {
+    c.error(
+      literalProblem(value, "alerts", why) ??
+        `alerts ${show(value)}: must be an object, e.g. { emailReceivers: ["secops@contoso.com"] } or { actionGroupId: "/subscriptions/…/actionGroups/…" }.`,
+    );
+    return;
+  }
+  const alerts = value as { [key: string]: unknown };
+  const { actionGroupId, emailReceivers } = alerts;
+  if ((actionGroupId === undefined) === (emailReceivers === undefined)) {
+    c.error(
+      `alerts ${show(value)}: must say who is told: exactly one of actionGroupId (an existing action group) or ` +
+        `emailReceivers (addresses the construct mails through a new action group), ${actionGroupId === undefined ? "but it has neither" : "not both"}.`,
+    );
+  }
+  if (actionGroupId !== undefined && !isToken(actionGroupId)) {
+    const match = typeof actionGroupId === "string" ? ACTION_GROUP_ID.exec(actionGroupId) : null;
+    const details =
+      match === null
+        ? ["does not have that shape"]
+        : [
+            isGuid(match[1]) ? undefined : `has the subscription ${JSON.stringify(match[1])}, which is not a GUID`,
+            resourceGroupNameProblem(match[2]) === undefined ? undefined : `has the resource group ${JSON.stringify(match[2])}, which breaks the resource group rule`,
+          ].filter((d): d is string => d !== undefined);
+    if (details.length > 0) {
+      c.error(
+        `alerts.actionGroupId ${show(actionGroupId)}: must be the resource id of an action group, ` +
+          '"/subscriptions/<subscription GUID>/resourceGroups/<resource group>/providers/microsoft.insights/actionGroups/<name>", ' +
+          `but it ${details.join(", ")}. Copy it from \`az monitor action-group show -g <group> -n <name> --query id -o tsv\`.`,
+      );
+    }
+  }
+  if (emailReceivers !== undefined) {
+    c.error(literalProblem(emailReceivers, "alerts.emailReceivers", "decides which receivers the action group has"));
+    const addresses = listOf(emailReceivers, "alerts.emailReceivers", c);
+    if (addresses !== undefined && addresses.length === 0) {
+      c.error('alerts.emailReceivers []: must list at least one address; e.g. ["secops@contoso.com"], or give actionGroupId instead.');
+    }
+    if (addresses !== undefined && addresses.length > MAX_EMAIL_RECEIVERS) {
+      c.error(`alerts.emailReceivers (${addresses.length} addresses): must hold at most ${MAX_EMAIL_RECEIVERS} (Azure's limit per action group); use a distribution list.`);
+    }
+    const seen = new Map<string, number>();
+    (addresses ?? []).forEach((address, i) => {
+      const prop = `alerts.emailReceivers[${i}]`;
+      c.error(literalProblem(address, prop, "decides which receivers the action group has"));
+      if (isToken(address)) {
+        return;
+      }
+      if (typeof address !== "string" || !EMAIL.test(address)) {
+        c.error(`${prop} ${show(address)}: must be an e-mail address (name@domain.tld, no spaces); e.g. "secops@contoso.com".`);
+        return;
+      }
+      const first = seen.get(address.toLowerCase());
+      if (first !== undefined) {
+        c.error(`${prop} ${show(address)}: repeats alerts.emailReceivers[${first}]; list each address once.`);
+      } else {
+        seen.set(address.toLowerCase(), i);
+      }
+    });
+  }
+  if (alerts.noEventsForHours !== undefined) {
+    c.error(
+      literalProblem(alerts.noEventsForHours, "alerts.noEventsForHours", "is mapped to one of Azure Monitor's window sizes at synth time"),
+      isToken(alerts.noEventsForHours)
+        ? undefined
+        : NO_EVENTS_WINDOWS.includes(alerts.noEventsForHours as 1)
+          ? undefined
+          : `alerts.noEventsForHours ${show(alerts.noEventsForHours)}: must be 1, 6, 12 or 24 (the window sizes Azure Monitor offers: PT1H, PT6H, PT12H, P1D); use e.g. 6.`,
+    );
+  }
+  if (alerts.queueBacklogMessages !== undefined) {
+    c.error(wholeNumberProblem(alerts.queueBacklogMessages, "alerts.queueBacklogMessages", 1, 100000, "messages waiting on the queue", 100));
+  }
+  if (alerts.severity !== undefined) {
+    c.error(wholeNumberProblem(alerts.severity, "alerts.severity", 0, 4, "Azure Monitor's severities: 0 critical to 4 verbose", 2));
+  }
+  const known = ["actionGroupId", "emailReceivers", "noEventsForHours", "queueBacklogMessages", "severity"];
+  for (const key of Object.keys(alerts).filter((k) => !known.includes(k))) {
+    c.error(`alerts.${key}: is not a setting of alerts (${known.join(", ")}); remove it or fix its spelling.`);
+  }
 }
 
 /** Operators of the Streaming API step: a literal list of distinct GUIDs (each names a role assignment). */

@@ -24,6 +24,8 @@ import { DataAzurermResourceGroup } from "@cdktf/provider-azurerm/lib/data-azure
 import { EventgridSystemTopic } from "@cdktf/provider-azurerm/lib/eventgrid-system-topic";
 import { EventgridSystemTopicEventSubscription } from "@cdktf/provider-azurerm/lib/eventgrid-system-topic-event-subscription";
 import { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
+import { MonitorActionGroup } from "@cdktf/provider-azurerm/lib/monitor-action-group";
+import { MonitorMetricAlert, MonitorMetricAlertCriteria } from "@cdktf/provider-azurerm/lib/monitor-metric-alert";
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { StorageAccount } from "@cdktf/provider-azurerm/lib/storage-account";
@@ -42,7 +44,7 @@ import {
   ROLES,
   STORAGE_SYSTEM_TOPIC_TYPE,
 } from "./constants";
-import { ResolvedIntegrationProps, resolveIntegrationProps, XshieldMdeIntegrationProps } from "./props";
+import { NoEventsWindowHours, ResolvedIntegrationProps, resolveIntegrationProps, XshieldMdeIntegrationProps } from "./props";
 import { RemovedBlock } from "./terraform-blocks";
 import { azurermProviderWarnings, throwIfInvalid, validateIntegrationProps } from "./validation";
 import { checkWrittenJson, TerraformJson } from "./written-json";
@@ -55,6 +57,21 @@ function containerScope(accountId: string, containerName: string): string {
 /** The ARM id of a storage queue, built from its account's id (never a data-plane URL). */
 function queueScope(accountId: string, queueName: string): string {
   return `${accountId}/queueServices/default/queues/${queueName}`;
+}
+
+/** Azure Monitor's window size for each allowed `alerts.noEventsForHours`. */
+const NO_EVENTS_WINDOWS: { readonly [hours in NoEventsWindowHours]: string } = { 1: "PT1H", 6: "PT6H", 12: "PT12H", 24: "P1D" };
+
+/** The alerts of an integration with `alerts` set. */
+export interface IntegrationAlertResources {
+  /** No new DeviceNetworkEvents blob matched for `noEventsForHours`. */
+  readonly noEvents: MonitorMetricAlert;
+  /** Event Grid dead-lettered a notification. */
+  readonly deadLetters: MonitorMetricAlert;
+  /** Event Grid failed to deliver a notification to the queue. */
+  readonly deliveryFailures: MonitorMetricAlert;
+  /** The queue holds more than `queueBacklogMessages`. */
+  readonly queueBacklog: MonitorMetricAlert;
 }
 
 /** The first instant (UTC, RFC 3339) of the month numbered `year × 12 + month − 1`, as a Terraform expression. */
@@ -128,6 +145,10 @@ export class XshieldMdeIntegration extends Construct {
   public readonly deadLetterWriterAssignment: RoleAssignment;
   /** Contributor on the storage account, one per `streamingApiOperatorObjectIds` entry. */
   public readonly streamingApiOperatorAssignments: RoleAssignment[];
+  /** The action group the alerts mail, when `alerts.emailReceivers` is set. */
+  public readonly alertActionGroup?: MonitorActionGroup;
+  /** The alerts, when `alerts` is set. */
+  public readonly alerts?: IntegrationAlertResources;
   /** Forgets the resource group of an earlier `createResourceGroup: true` instead of destroying it. */
   public readonly keepResourceGroup?: RemovedBlock;
   /** The Key Vault copy of the client secret, when `clientSecretKeyVaultId` is set. */
@@ -162,6 +183,15 @@ export class XshieldMdeIntegration extends Construct {
   public readonly queueName: string;
   /** The DeviceNetworkEvents container's name (fixed by Defender). */
   public readonly networkEventsContainerName: string = NETWORK_EVENTS_CONTAINER_NAME;
+  /** The alerts the construct made, with what each must carry (for the guard). */
+  private readonly plannedAlerts: {
+    resource: MonitorMetricAlert;
+    scope: string;
+    criteria: MonitorMetricAlertCriteria;
+    windowSize: string;
+    frequency: string;
+    actionGroupId: string;
+  }[] = [];
   /** Whether the provider warnings were added (validations run on every synthesis). */
   private providerWarningsGiven = false;
   /** The expressions of the rotation's locals, in creation order (what the guard expects written). */
@@ -451,6 +481,12 @@ export class XshieldMdeIntegration extends Construct {
     this.tenantId = this.clientConfig.tenantId;
     this.storageAccountName = this.storageAccount.name;
 
+    if (config.alerts !== undefined) {
+      const alerts = this.createAlerts(config.alerts, tags);
+      this.alertActionGroup = alerts.actionGroup;
+      this.alerts = alerts.alerts;
+    }
+
     this.useProviders(config.providers);
 
     // The guard judges the JSON the stack finally writes, after everything else has had its say.
@@ -458,6 +494,114 @@ export class XshieldMdeIntegration extends Construct {
     // A validation (a method on the node, so any copy of cdktf runs it) warns about an azurerm
     // provider that would fail at plan; by then every provider of the stack exists.
     this.node.addValidation({ validate: () => this.warnAboutProviders() });
+  }
+
+  /**
+   * One metric alert per silent failure, each notifying the action group, each describing what
+   * broke and the first thing to check. Scopes are the system topic (which only the integration's
+   * subscription reads: the guard refuses others, so topic-wide counts are the subscription's) and
+   * the account's queue service (which holds only the integration's queue).
+   */
+  private createAlerts(
+    alerts: NonNullable<ResolvedIntegrationProps["alerts"]>,
+    tags: { [key: string]: string } | undefined,
+  ): { actionGroup?: MonitorActionGroup; alerts: IntegrationAlertResources } {
+    const actionGroup =
+      alerts.emailReceivers === undefined
+        ? undefined
+        : new MonitorActionGroup(this, "alert-action-group", {
+            name: `${this.config.storageAccountName}-xshield-alerts`,
+            resourceGroupName: this.resourceGroupName,
+            shortName: "xshield-mde",
+            emailReceiver: alerts.emailReceivers.map((address, i) => ({
+              name: `email-${i + 1}`,
+              emailAddress: address,
+              useCommonAlertSchema: true,
+            })),
+            tags,
+          });
+    const actionGroupId = actionGroup?.id ?? alerts.actionGroupId ?? "";
+    const topicId = this.systemTopic.id;
+    const account = this.config.storageAccountName;
+    const events = (metricName: string, operator: string, threshold: number): MonitorMetricAlertCriteria => ({
+      metricNamespace: "Microsoft.EventGrid/systemTopics",
+      metricName,
+      aggregation: "Total",
+      operator,
+      threshold,
+    });
+    const alert = (
+      id: string,
+      suffix: string,
+      options: { scope: string; criteria: MonitorMetricAlertCriteria; windowSize: string; frequency: string; description: string },
+    ) => {
+      const resource = new MonitorMetricAlert(this, id, {
+        name: `${account}-${suffix}`,
+        resourceGroupName: this.resourceGroupName,
+        scopes: [options.scope],
+        description: options.description,
+        severity: alerts.severity,
+        frequency: options.frequency,
+        windowSize: options.windowSize,
+        criteria: [options.criteria],
+        action: [{ actionGroupId }],
+        tags,
+      });
+      this.plannedAlerts.push({ resource, scope: options.scope, criteria: options.criteria, windowSize: options.windowSize, frequency: options.frequency, actionGroupId });
+      return resource;
+    };
+    const window = NO_EVENTS_WINDOWS[alerts.noEventsForHours];
+    return {
+      actionGroup,
+      alerts: {
+        noEvents: alert("alert-no-events", "no-events", {
+          scope: topicId,
+          criteria: events("MatchedEventCount", "LessThan", 1),
+          windowSize: window,
+          frequency: window === "PT1H" ? "PT15M" : "PT1H",
+          description:
+            `No new DeviceNetworkEvents blob for ${alerts.noEventsForHours} hour(s): Defender's Streaming API is not exporting to ${account}. ` +
+            "First check the Streaming API settings (Defender portal > Settings > Microsoft Defender XDR > Streaming API): the export exists, targets this account and forwards DeviceNetworkEvents. " +
+            "README: Troubleshooting > No events arriving. (Fires only when Event Grid reports zero events; npm run verify --strict catches it too.)",
+        }),
+        deadLetters: alert("alert-dead-letters", "dead-letters", {
+          scope: topicId,
+          criteria: events("DeadLetteredCount", "GreaterThan", 0),
+          windowSize: "PT1H",
+          frequency: "PT15M",
+          description:
+            `Event Grid gave up delivering blob notifications of ${account} to the queue and wrote them to the eventgrid-deadletter container. ` +
+            "First check that the system topic's identity still holds Storage Queue Data Message Sender on the queue and that the queue exists. " +
+            "README: Troubleshooting > Dead letters in eventgrid-deadletter.",
+        }),
+        deliveryFailures: alert("alert-delivery-failures", "delivery-failures", {
+          scope: topicId,
+          criteria: events("DeliveryAttemptFailCount", "GreaterThan", 0),
+          windowSize: "PT1H",
+          frequency: "PT15M",
+          description:
+            `Event Grid cannot deliver blob notifications of ${account} to the queue (it keeps retrying; a single failure resolves itself). ` +
+            "First check the queue's role assignment for the system topic's identity and the storage firewall's AzureServices bypass. " +
+            "README: Troubleshooting > Event Grid cannot deliver to the queue.",
+        }),
+        queueBacklog: alert("alert-queue-backlog", "queue-backlog", {
+          scope: `${this.storageAccountId}/queueServices/default`,
+          criteria: {
+            metricNamespace: "Microsoft.Storage/storageAccounts/queueServices",
+            metricName: "QueueMessageCount",
+            aggregation: "Average",
+            operator: "GreaterThan",
+            threshold: alerts.queueBacklogMessages,
+          },
+          windowSize: "PT6H",
+          frequency: "PT1H",
+          description:
+            `More than ${alerts.queueBacklogMessages} notifications wait on the queue of ${account}: Xshield is not reading them (Azure refreshes this count about daily). ` +
+            "First check Xshield's integration status, then that its egress addresses are in allowedIpRanges and the client secret in Xshield is current (npm run verify). " +
+            "README: Troubleshooting > The queue is not drained.",
+        }),
+      },
+    };
   }
 
   /** Every resource and data source of the integration uses the given provider of its kind. */
@@ -587,6 +731,33 @@ export class XshieldMdeIntegration extends Construct {
         resourceGroup: literal(c.resourceGroupName),
         applicationDisplayName: literal(c.applicationDisplayName),
       },
+      alerts:
+        c.alerts === undefined
+          ? undefined
+          : {
+              metricAlerts: this.plannedAlerts.map((a) => ({
+                address: address(a.resource),
+                attributes: resolve({
+                  scopes: [a.scope],
+                  criteria: [
+                    {
+                      metric_namespace: a.criteria.metricNamespace,
+                      metric_name: a.criteria.metricName,
+                      aggregation: a.criteria.aggregation,
+                      operator: a.criteria.operator,
+                      threshold: a.criteria.threshold,
+                    },
+                  ],
+                  window_size: a.windowSize,
+                  frequency: a.frequency,
+                  action: [{ action_group_id: a.actionGroupId }],
+                }) as { [key: string]: unknown },
+              })),
+              actionGroup:
+                this.alertActionGroup === undefined
+                  ? undefined
+                  : { address: address(this.alertActionGroup), emails: [...(c.alerts.emailReceivers ?? [])] },
+            },
       exceptions: c.baselineExceptions,
     };
   }
