@@ -1,0 +1,55 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { BASELINE_RULES } from "../lib/props";
+import { synthIntegration } from "./support/synth";
+
+// What the README promises about itself and about other parts of the project.
+
+const ROOT = join(__dirname, "..");
+const README = readFileSync(join(ROOT, "README.md"), "utf8");
+
+describe("README", () => {
+  test("opens with the two commands a newcomer runs", () => {
+    const firstBlock = /```sh\n([\s\S]*?)```/.exec(README)?.[1] ?? "";
+    expect(firstBlock.split("\n")[0]).toMatch(/^npm ci && npm run synth\s/);
+    expect(firstBlock.split("\n")[1]).toMatch(/^npm test\s/);
+  });
+
+  test("is a user's README: at most 20 KB, mentions the help file, no test counts that go stale", () => {
+    expect(Buffer.byteLength(README, "utf8")).toBeLessThanOrEqual(20_000);
+    expect(README).toContain("cat help");
+    expect(README).not.toMatch(/\b\d+ tests\b|\b\d+ suites\b/);
+  });
+
+  test("the guard section names every rule the guard has", () => {
+    const guard = /<!-- BEGIN:guard -->([\s\S]*)<!-- END:guard -->/.exec(README)?.[1] ?? "";
+    for (const rule of Object.keys(BASELINE_RULES)) {
+      expect({ rule, listed: guard.includes(`\`${rule}\``) }).toEqual({ rule, listed: true });
+    }
+  });
+
+  test("every troubleshooting entry an alert points to exists", () => {
+    const s = synthIntegration({ alerts: { actionGroupId: "/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg/providers/microsoft.insights/actionGroups/a" } });
+    const entries = s
+      .all("azurerm_monitor_metric_alert")
+      .map(([, body]) => /README: Troubleshooting > ([^.]+)\./.exec(String(body.description))?.[1]);
+    expect(entries).toHaveLength(4);
+    for (const entry of entries) {
+      expect(README).toContain(`### ${entry}\n`);
+    }
+  });
+
+  test("every anchor the README links to exists in it", () => {
+    const headings = new Set(
+      [...README.matchAll(/^#+ (.+)$/gm)].map((m) =>
+        m[1]
+          .toLowerCase()
+          .replace(/[^a-z0-9 -]/g, "")
+          .replace(/ /g, "-"),
+      ),
+    );
+    const links = [...README.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1]);
+    expect(links.length).toBeGreaterThan(5);
+    expect(links.filter((l) => !headings.has(l))).toEqual([]);
+  });
+});
