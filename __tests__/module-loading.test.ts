@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { ENVIRONMENTS } from "../environments";
+import { writeTypeScriptLoader } from "./support/run-ts";
 
 // A provider package's root (lib/index.js) requires all of its resources, ~1,500 for azurerm:
 // about a second and 300 MB before the first construct. Every provider class is imported from
@@ -24,37 +25,15 @@ function rootModulePattern(provider: string): RegExp {
  */
 function loadedModulesOfApp(outdir: string): string[] {
   const listFile = join(outdir, "modules.json");
+  const register = writeTypeScriptLoader(outdir);
   const child = `
     const fs = require("fs");
-    const path = require("path");
-    const Module = require("module");
-    const swc = require("@swc/core");
-    require.extensions[".ts"] = (module, filename) => {
-      const { code } = swc.transformSync(fs.readFileSync(filename, "utf8"), {
-        filename,
-        module: { type: "commonjs" },
-        jsc: { target: "es2022", parser: { syntax: "typescript" } },
-      });
-      module._compile(code, filename);
-    };
-    // Relative imports between the project's files resolve to the .ts source even when a stray
-    // compiled .js lies next to it (node would pick the .js first).
-    const resolve = Module._resolveFilename;
-    Module._resolveFilename = function (request, parent, ...rest) {
-      if (request.startsWith(".") && parent && parent.filename && !parent.filename.includes("node_modules")) {
-        const base = path.resolve(path.dirname(parent.filename), request);
-        for (const file of [base + ".ts", path.join(base, "index.ts")]) {
-          if (fs.existsSync(file)) return file;
-        }
-      }
-      return resolve.call(this, request, parent, ...rest);
-    };
     process.on("exit", (code) => {
       if (code === 0) fs.writeFileSync(process.env.MODULE_LIST, JSON.stringify(Object.keys(require.cache)));
     });
     require("./main.ts");
   `;
-  const result = spawnSync(process.execPath, ["-e", child], {
+  const result = spawnSync(process.execPath, ["--require", register, "-e", child], {
     cwd: ROOT,
     env: { ...process.env, CDKTF_OUTDIR: outdir, MODULE_LIST: listFile, NODE_OPTIONS: "" },
     encoding: "utf8",

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { writeTypeScriptLoader } from "./support/run-ts";
 import { VALID_PROPS } from "./support/synth";
 
 // `npm install ../xshield-mde-cdktf` links the library's folder into the consumer's node_modules,
@@ -57,19 +58,6 @@ result.weakened = run(true);
 process.stdout.write(JSON.stringify(result));
 `;
 
-const REGISTER_TS = `
-const fs = require("fs");
-const swc = require(${JSON.stringify(require.resolve("@swc/core"))});
-require.extensions[".ts"] = (module, filename) => {
-  const { code } = swc.transformSync(fs.readFileSync(filename, "utf8"), {
-    filename,
-    module: { type: "commonjs" },
-    jsc: { target: "es2022", parser: { syntax: "typescript" } },
-  });
-  module._compile(code, filename);
-};
-`;
-
 interface Outcome {
   readonly synthesized: boolean;
   readonly aspectRan: boolean;
@@ -84,7 +72,7 @@ describe("installed by path, with its own copy of cdktf", () => {
     scratch = mkdtempSync(join(tmpdir(), "path-install-"));
     const library = join(scratch, "xshield-mde-cdktf");
     const consumer = join(scratch, "consumer");
-    writeFileSync(join(scratch, "register-ts.js"), REGISTER_TS);
+    const register = writeTypeScriptLoader(scratch);
     mkdirSync(library);
     link(join(ROOT, "lib"), join(library, "lib"));
     writeFileSync(join(library, "package.json"), JSON.stringify({ name: "xshield-mde-cdktf", main: "lib/index.ts" }));
@@ -96,7 +84,7 @@ describe("installed by path, with its own copy of cdktf", () => {
     writeFileSync(join(consumer, "app.js"), CONSUMER);
     const run = spawnSync(
       process.execPath,
-      ["--preserve-symlinks", "--preserve-symlinks-main", "--require", join(scratch, "register-ts.js"), "app.js"],
+      ["--preserve-symlinks", "--preserve-symlinks-main", "--require", register, "app.js"],
       {
         cwd: consumer,
         env: { PATH: process.env.PATH ?? "", NODE_OPTIONS: "", OUTDIR: join(scratch, "out"), PROPS: JSON.stringify(VALID_PROPS) },

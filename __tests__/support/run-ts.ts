@@ -53,11 +53,20 @@ export interface TypeScriptRunner {
   remove(): void;
 }
 
+/**
+ * Writes the loader into `dir` and returns its path, for `node --require <path> entry.ts`: node
+ * then runs TypeScript sources as jest does (no dist/ needed).
+ */
+export function writeTypeScriptLoader(dir: string): string {
+  const register = join(dir, "register-ts.js");
+  writeFileSync(register, REGISTER_TS);
+  return register;
+}
+
 /** Writes the loader to a temporary folder; call `remove()` when done. */
 export function typeScriptRunner(): TypeScriptRunner {
   const dir = mkdtempSync(join(tmpdir(), "run-ts-"));
-  const register = join(dir, "register-ts.js");
-  writeFileSync(register, REGISTER_TS);
+  const register = writeTypeScriptLoader(dir);
   return {
     run: (script, args, { cwd, env = {}, timeoutMs = 60_000 }) =>
       new Promise((resolve, reject) => {
