@@ -1,8 +1,10 @@
 /**
  * `npm run verify` against real components on loopback, all started (and stopped) by this file:
  * Azurite (blob + queue, HTTPS, OAuth "basic") for the storage side, a fake Entra ID token
- * endpoint + Defender API, and fake storage endpoints for the two 403s Azurite cannot produce
- * and for an error that quotes the secret. The last tests run verify as a separate process.
+ * endpoint + Defender API, fake storage endpoints for the two 403s Azurite cannot produce and for
+ * an error that quotes the secret, and a proxy in front of Azurite that plays a role scoped to the
+ * events container (the dead-letter container then answers 403, as in a default deployment).
+ * The last tests run verify as a separate process.
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
@@ -14,18 +16,21 @@ import * as tls from "node:tls";
 import * as fc from "fast-check";
 import { BlobServiceClient, StorageSharedKeyCredential as BlobSharedKey, type StoragePipelineOptions as BlobPipelineOptions } from "@azure/storage-blob";
 import { QueueServiceClient, StorageSharedKeyCredential as QueueSharedKey, type StoragePipelineOptions as QueuePipelineOptions } from "@azure/storage-queue";
-import { MACHINE_READ_ALL, NETWORK_EVENTS_CONTAINER_NAME } from "../lib/constants";
+import { DEAD_LETTER_CONTAINER_NAME, MACHINE_READ_ALL, NETWORK_EVENTS_CONTAINER_NAME } from "../lib/constants";
 import { DEV_ACCOUNT_KEY, DEV_ACCOUNT_NAME, RunningAzurite, startAzurite } from "./support/azurite";
 import { FakeApp, FakeEntra, startFakeEntra } from "./support/fake-entra";
 import { FakeStorage, startFakeStorage } from "./support/fake-storage";
+import { ScopedStorage, startScopedStorage } from "./support/scoped-storage";
 import { TypeScriptRunner, typeScriptRunner } from "./support/run-ts";
 import { longDescription, SECRET_ENCODINGS, SecretEncoding, secretLeaks } from "./support/secret-echo";
 import { createTestCertificate, TestCertificate } from "./support/tls-cert";
-import { CREDENTIAL_DEBUG_SECTIONS, credentialDebugSections, Io, JsonError, main } from "../tools/verify";
+import { CREDENTIAL_DEBUG_SECTIONS, credentialDebugSections, Io, JsonError, main, parseMaxQueueAgeMinutes, USAGE } from "../tools/verify";
 import {
   CHECK_IDS,
   CheckResult,
   decodeJwtPayload,
+  DEFAULT_MAX_QUEUE_AGE_MINUTES,
+  EXIT_CODES,
   exitCodeOf,
   findAadsts,
   formatDuration,
@@ -60,6 +65,8 @@ const APPS = {
   defender403: app("defender403", { defenderStatus: 403 }),
   defender401: app("defender401", { defenderStatus: 401 }),
   echoing: app("echoing", { echoSecretInErrors: true }),
+  /** Only ever run against LEAKY_ACCOUNT, whose dead letter's name quotes this app's secret. */
+  deadName: app("deadname"),
 };
 /** A secret no app has: the "wrong secret" cases send it. */
 const WRONG_SECRET = secret("wrong");
@@ -96,13 +103,34 @@ const echoLeaks = (...texts: readonly string[]): string[] => secretLeaks(texts.j
 /** Both ways verify shows results: the --json array and the printed report. */
 const shown = (results: readonly CheckResult[]): string => `${JSON.stringify(results, null, 2)}\n${formatReport(results).join("\n")}`;
 
-/** Storage accounts in Azurite: one complete, one whose events container is empty, one bare. */
+/**
+ * Storage accounts in Azurite: one complete and healthy, one whose events container is empty, one
+ * bare, one in trouble (dead letters, a message received and not deleted), and one whose dead
+ * letter's name quotes a secret.
+ */
 const FULL_ACCOUNT = DEV_ACCOUNT_NAME;
 const EMPTY_ACCOUNT = "emptyevents";
 const BARE_ACCOUNT = "bareaccount";
+const TROUBLED_ACCOUNT = "troubledaccount";
+const LEAKY_ACCOUNT = "leakyaccount";
 const EXTRA_KEY = randomBytes(64).toString("base64");
 const QUEUE = "xshield-blob-events";
 const BLOB_NAME = `tenantId=${TENANT}/y=2026/m=01/d=01/h=00/m=00/PT1H.json`;
+/**
+ * Dead letters as Event Grid names them: the subscription's name in capitals, then the unpadded
+ * UTC date and hour. The newest is written last, a second after the others, and sorts first in a
+ * listing ("10" < "8"): a check that took the last one listed would name the wrong one.
+ */
+const DEAD_LETTERS_OLDER = [`XSHIELD-NETWORK-EVENTS/2026/1/1/8/${randomUUID()}.json`, `XSHIELD-NETWORK-EVENTS/2026/1/1/9/${randomUUID()}.json`];
+const DEAD_LETTER_NEWEST = `XSHIELD-NETWORK-EVENTS/2026/1/1/10/${randomUUID()}.json`;
+/**
+ * LEAKY_ACCOUNT's dead letter: its name quotes APPS.deadName's secret where verify's 200-character
+ * cut of the name falls 10 characters into it (name shortened before it was scrubbed: a leak).
+ */
+const LEAKY_DEAD_LETTER = (() => {
+  const prefix = "XSHIELD-NETWORK-EVENTS/2026/1/1/0/";
+  return `${prefix}${longDescription(199 - 10 - prefix.length)}${APPS.deadName.secret}.json`;
+})();
 
 let cert: TestCertificate;
 let entra: FakeEntra;
@@ -111,6 +139,8 @@ let firewall: FakeStorage;
 let noQueueRole: FakeStorage;
 let noBlobRole: FakeStorage;
 let echoStorage: FakeStorage;
+/** Azurite's blob service behind a role on the events container only (dataRoleScope "resources"). */
+let eventsOnly: ScopedStorage;
 let workDir: string;
 /** Everything any verify run printed or returned in this file, for the secret assertion at the end. */
 const everythingPrinted: string[] = [];
@@ -170,6 +200,8 @@ beforeAll(async () => {
       extraAccounts: [
         { name: EMPTY_ACCOUNT, key: EXTRA_KEY },
         { name: BARE_ACCOUNT, key: EXTRA_KEY },
+        { name: TROUBLED_ACCOUNT, key: EXTRA_KEY },
+        { name: LEAKY_ACCOUNT, key: EXTRA_KEY },
       ],
     }),
     startFakeStorage({ certPem: cert.certPem, keyPem: cert.keyPem, account: FULL_ACCOUNT, status: 403, errorCode: "AuthorizationFailure" }),
@@ -191,18 +223,45 @@ beforeAll(async () => {
     const blobs = new BlobServiceClient(`${azurite.blobOrigin}/${account}`, new BlobSharedKey(account, key), setupOptions);
     const container = blobs.getContainerClient(NETWORK_EVENTS_CONTAINER_NAME);
     await container.create();
+    // The deployment creates the dead-letter container; Event Grid writes into it.
+    const deadLetters = blobs.getContainerClient(DEAD_LETTER_CONTAINER_NAME);
+    await deadLetters.create();
     if (withBlob) {
       const body = JSON.stringify({ time: new Date().toISOString(), category: "AdvancedHunting-DeviceNetworkEvents" });
       await container.getBlockBlobClient(BLOB_NAME).upload(body, Buffer.byteLength(body));
       await queue.sendMessage(Buffer.from(JSON.stringify({ eventType: "Microsoft.Storage.BlobCreated" })).toString("base64"));
     }
+    return { queue, deadLetters };
+  };
+  const deadLetter = (name: string) => {
+    const body = JSON.stringify([
+      { eventType: "Microsoft.Storage.BlobCreated", subject: `/blobServices/default/containers/${NETWORK_EVENTS_CONTAINER_NAME}/blobs/${BLOB_NAME}`, deadLetterReason: "MaxDeliveryAttemptsExceeded", deliveryAttempts: 30, lastDeliveryOutcome: "Forbidden", name },
+    ]);
+    return [body, Buffer.byteLength(body)] as const;
   };
   await seed(FULL_ACCOUNT, DEV_ACCOUNT_KEY, true);
   await seed(EMPTY_ACCOUNT, EXTRA_KEY, false);
+  const leaky = await seed(LEAKY_ACCOUNT, EXTRA_KEY, false);
+  await leaky.deadLetters.getBlockBlobClient(LEAKY_DEAD_LETTER).upload(...deadLetter(LEAKY_DEAD_LETTER));
+  // In trouble: two dead letters, then a message received once and not deleted (visible again
+  // after a second, dequeue count 1), then, over a second later, the newest dead letter.
+  const troubled = await seed(TROUBLED_ACCOUNT, EXTRA_KEY, true);
+  for (const name of DEAD_LETTERS_OLDER) await troubled.deadLetters.getBlockBlobClient(name).upload(...deadLetter(name));
+  await troubled.queue.receiveMessages({ numberOfMessages: 1, visibilityTimeout: 1 });
+  await new Promise((resolve) => setTimeout(resolve, 1_200));
+  await troubled.deadLetters.getBlockBlobClient(DEAD_LETTER_NEWEST).upload(...deadLetter(DEAD_LETTER_NEWEST));
+
+  eventsOnly = await startScopedStorage({
+    certPem: cert.certPem,
+    keyPem: cert.keyPem,
+    target: azurite.blobOrigin,
+    targetCa: cert.certPem,
+    readableContainers: [NETWORK_EVENTS_CONTAINER_NAME],
+  });
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all([azurite?.stop(), entra?.close(), firewall?.close(), noQueueRole?.close(), noBlobRole?.close(), echoStorage?.close()]);
+  await Promise.all([azurite?.stop(), entra?.close(), firewall?.close(), noQueueRole?.close(), noBlobRole?.close(), echoStorage?.close(), eventsOnly?.close()]);
   cert?.remove();
   if (workDir) rmSync(workDir, { recursive: true, force: true });
   // Nothing left running: the watchdog child has exited, and both its pid and Azurite's are gone.
@@ -214,10 +273,18 @@ afterAll(async () => {
 // ---- verifyIntegration: every path ------------------------------------------------------------
 
 describe("verifyIntegration", () => {
-  test("all five checks pass against a complete deployment", async () => {
+  test("all seven checks pass against a complete, healthy deployment", async () => {
     const results = await verify(inputs(APPS.good));
     expect(results.map((r) => r.check)).toEqual([...CHECK_IDS]);
-    expect(statuses(results)).toEqual(["credentials:pass", "consent:pass", "defender-api:pass", "queue:pass", "events:pass"]);
+    expect(statuses(results)).toEqual([
+      "credentials:pass",
+      "consent:pass",
+      "defender-api:pass",
+      "queue:pass",
+      "events:pass",
+      "queue-age:pass",
+      "dead-letters:pass",
+    ]);
     const r = byCheck(results);
     expect(r.credentials!.message).toContain(APPS.good.clientId);
     expect(r.credentials!.message).toContain("with the newest client secret (slot B)");
@@ -228,7 +295,11 @@ describe("verifyIntegration", () => {
     expect(r.queue!.message).toContain("1 message waiting");
     expect(r.events!.message).toContain(BLOB_NAME);
     expect(r.events!.message).toMatch(/written \d+ s ago/);
+    expect(r["queue-age"]!.message).toMatch(new RegExp(`^The oldest of the one message waiting in queue ${QUEUE} was inserted \\d+ s ago \\(\\d{4}-\\d\\d-\\d\\dT[^)]+\\)\\. Within the limit of 1 h\\.$`));
+    expect(r["dead-letters"]!.message).toBe(`Container ${DEAD_LETTER_CONTAINER_NAME} holds no blob: Event Grid delivered every notification to queue ${QUEUE}.`);
+    expect(results.some((x) => x.warning)).toBe(false);
     expect(exitCodeOf(results)).toBe(0);
+    expect(exitCodeOf(results, true)).toBe(0);
   });
 
   test("uses the application's own client-credentials tokens, for the Defender API and for storage", async () => {
@@ -245,7 +316,15 @@ describe("verifyIntegration", () => {
 
   test("a wrong secret fails Credentials (AADSTS7000215) and skips every later check", async () => {
     const results = await verify(inputs(APPS.good, { clientSecret: WRONG_SECRET }));
-    expect(statuses(results)).toEqual(["credentials:fail", "consent:skip", "defender-api:skip", "queue:skip", "events:skip"]);
+    expect(statuses(results)).toEqual([
+      "credentials:fail",
+      "consent:skip",
+      "defender-api:skip",
+      "queue:skip",
+      "events:skip",
+      "queue-age:skip",
+      "dead-letters:skip",
+    ]);
     const r = byCheck(results);
     expect(r.credentials!.message).toContain("AADSTS7000215");
     expect(r.credentials!.fix).toContain("npx cdktf deploy test");
@@ -304,7 +383,15 @@ describe("verifyIntegration", () => {
 
   test("missing Machine.Read.All fails consent with the portal step and the admin roles; the API call is skipped, storage still checked", async () => {
     const results = await verify(inputs(APPS.noConsent));
-    expect(statuses(results)).toEqual(["credentials:pass", "consent:fail", "defender-api:skip", "queue:pass", "events:pass"]);
+    expect(statuses(results)).toEqual([
+      "credentials:pass",
+      "consent:fail",
+      "defender-api:skip",
+      "queue:pass",
+      "events:pass",
+      "queue-age:pass",
+      "dead-letters:pass",
+    ]);
     const r = byCheck(results);
     expect(r.consent!.message).toContain("roles: none");
     expect(r.consent!.fix).toContain(
@@ -359,6 +446,9 @@ describe("verifyIntegration", () => {
     expect(r.queue!.fix).toContain("up to 10 minutes");
     expect(r.queue!.fix).toContain("Storage Queue Data Message Processor");
     expect(r.queue!.fix).toContain(`Queues > ${QUEUE}`);
+    // No peek, no age.
+    expect(r["queue-age"]!.status).toBe("skip");
+    expect(r["queue-age"]!.message).toBe("skipped: the queue could not be read (see Storage queue access).");
   });
 
   test("container 403s are told apart the same way, naming Storage Blob Data Reader", async () => {
@@ -371,6 +461,10 @@ describe("verifyIntegration", () => {
     const fw = byCheck(await verify(inputs(APPS.good), endpoints({ blobEndpoint: firewall.endpoint })));
     expect(fw.events!.message).toContain("AuthorizationFailure");
     expect(fw.events!.fix).toContain("allowedIpRanges");
+    // The firewall is no design decision: a dead-letter container behind it fails too.
+    expect(fw["dead-letters"]!.status).toBe("fail");
+    expect(fw["dead-letters"]!.message).toContain("AuthorizationFailure");
+    expect(fw["dead-letters"]!.fix).toContain("allowedIpRanges");
   });
 
   test("a missing queue (404 QueueNotFound) and a missing container (404 ContainerNotFound) fail", async () => {
@@ -380,6 +474,9 @@ describe("verifyIntegration", () => {
     expect(r.queue!.message).toContain("QueueNotFound");
     expect(r.events!.status).toBe("fail");
     expect(r.events!.message).toContain("ContainerNotFound");
+    expect(r["queue-age"]!.status).toBe("skip");
+    expect(r["dead-letters"]!.status).toBe("fail");
+    expect(r["dead-letters"]!.message).toBe(`Container ${DEAD_LETTER_CONTAINER_NAME} does not exist in storage account ${BARE_ACCOUNT} (404 ContainerNotFound).`);
   });
 
   test("an empty events container fails with the Streaming API step, the storage account id filled in", async () => {
@@ -393,6 +490,9 @@ describe("verifyIntegration", () => {
     expect(r.events!.fix).toContain("Settings > Microsoft Defender XDR > Streaming API > Add");
     expect(r.events!.fix).toContain(values.storageAccountId);
     expect(r.events!.fix).toContain("ONLY DeviceNetworkEvents");
+    expect(r["queue-age"]!.status).toBe("pass");
+    expect(r["queue-age"]!.message).toBe(`No message waiting in queue ${QUEUE}: Xshield has nothing to catch up on.`);
+    expect(r["dead-letters"]!.status).toBe("pass");
     expect(exitCodeOf(results)).toBe(1);
   });
 
@@ -443,13 +543,13 @@ describe("verifyIntegration", () => {
         );
         expect({ after, statuses: statuses(results), leaks: echoLeaks(shown(results)) }).toEqual({
           after,
-          statuses: ["credentials:pass", "consent:pass", "defender-api:fail", "queue:fail", "events:fail"],
+          statuses: ["credentials:pass", "consent:pass", "defender-api:fail", "queue:fail", "events:fail", "queue-age:skip", "dead-letters:fail"],
           leaks: [],
         });
         if (after === ECHO_AFTER[0]) {
           // (The queue client reports a 400 without the body's message.)
           const r = byCheck(results);
-          expect([r["defender-api"], r.events].map((c) => c!.message.includes(SECRET_HIDDEN))).toEqual([true, true]);
+          expect([r["defender-api"], r.events, r["dead-letters"]].map((c) => c!.message.includes(SECRET_HIDDEN))).toEqual([true, true, true]);
         }
       }
     });
@@ -564,6 +664,57 @@ describe("helpers", () => {
       "1 check failed, 1 skipped: fix the ✗ lines above, then run verify again.",
     ]);
   });
+
+  test("exitCodeOf: a failure wins, a warning counts only under strict, a skip on its own counts as nothing", () => {
+    const ok: CheckResult = { check: "credentials", status: "pass", message: "ok" };
+    const warned: CheckResult = { check: "dead-letters", status: "pass", message: "3 dead letters", fix: "…", warning: true };
+    const failed: CheckResult = { check: "events", status: "fail", message: "empty", fix: "…" };
+    const notRun: CheckResult = { check: "dead-letters", status: "skip", message: "Not checked", fix: "…" };
+    const cases: [string, CheckResult[], number, number][] = [
+      ["all pass", [ok], 0, 0],
+      ["a warning", [ok, warned], 0, 3],
+      ["a failure and a warning", [failed, warned], 1, 1],
+      ["a skip by design", [ok, notRun], 0, 0],
+      ["a skip by design and a warning", [warned, notRun], 0, 3],
+    ];
+    for (const [name, results, plain, strict] of cases) {
+      expect([name, exitCodeOf(results), exitCodeOf(results, true)]).toEqual([name, plain, strict]);
+    }
+    expect(EXIT_CODES).toEqual({ passed: 0, failed: 1, cannotRun: 2, warnings: 3 });
+  });
+
+  test("formatReport: a check not run by design is counted apart; --strict says when warnings set the exit code", () => {
+    const results: CheckResult[] = [
+      { check: "credentials", status: "pass", message: "ok" },
+      { check: "queue-age", status: "pass", message: "old", fix: "drain it", warning: true },
+      { check: "dead-letters", status: "skip", message: "Not checked", fix: "look in the portal" },
+    ];
+    expect(formatReport(results)).toEqual([
+      "✓ Credentials: ok",
+      "⚠ Oldest queue message: old",
+      "    Fix: drain it",
+      `- Dead letters (${DEAD_LETTER_CONTAINER_NAME}): Not checked`,
+      "    Fix: look in the portal",
+      "",
+      "2 of 3 checks passed, 1 not run (1 warning): the integration is ready to activate in Xshield (Settings > Integrations > EDR > Microsoft Defender > Activate).",
+    ]);
+    expect(formatReport(results, { strict: true }).slice(-2)).toEqual([
+      "2 of 3 checks passed, 1 not run (1 warning): the integration is ready to activate in Xshield (Settings > Integrations > EDR > Microsoft Defender > Activate).",
+      "--strict: the warning makes the exit code 3.",
+    ]);
+    // No warning, no --strict line; a failure, the failure summary only.
+    expect(formatReport(results.filter((r) => !r.warning), { strict: true }).at(-1)).toMatch(/^1 of 2 checks passed, 1 not run: the integration/);
+    expect(formatReport([...results, { check: "events", status: "fail", message: "bad", fix: "fix" }], { strict: true }).at(-1)).toBe(
+      "1 check failed, 1 skipped: fix the ✗ lines above, then run verify again.",
+    );
+  });
+
+  test("parseMaxQueueAgeMinutes: digits only, 1 or more", () => {
+    expect(["1", "60", "0060", "1440"].map(parseMaxQueueAgeMinutes)).toEqual([1, 60, 60, 1440]);
+    for (const bad of ["0", "00", "-1", "+5", "1.5", "1e3", " 5", "5 ", "0x10", "abc", "", "99999999999999999999"]) {
+      expect([bad, parseMaxQueueAgeMinutes(bad)]).toEqual([bad, undefined]);
+    }
+  });
 });
 
 // ---- The CLI ----------------------------------------------------------------------------------
@@ -620,9 +771,9 @@ describe("verify CLI", () => {
     expect(run.code).toBe(0);
     expect(run.out[0]).toContain(`Verifying environment "dev" as application ${APPS.good.clientId}`);
     const checkLines = run.out.filter((l) => /^[✓⚠✗-] /.test(l));
-    expect(checkLines).toHaveLength(5);
+    expect(checkLines).toHaveLength(7);
     expect(checkLines.every((l) => l.startsWith("✓ "))).toBe(true);
-    expect(run.out[run.out.length - 1]).toMatch(/^All 5 checks passed: the integration is ready to activate in Xshield/);
+    expect(run.out[run.out.length - 1]).toMatch(/^All 7 checks passed: the integration is ready to activate in Xshield/);
   });
 
   test("--json prints only the machine-readable array of {check, status, message, fix?}", async () => {
@@ -631,7 +782,7 @@ describe("verify CLI", () => {
     expect(run.out).toHaveLength(1);
     const report = JSON.parse(run.out[0]!) as CheckResult[];
     expect(report.map((r) => r.check)).toEqual([...CHECK_IDS]);
-    expect(report.map((r) => r.status)).toEqual(["pass", "fail", "skip", "pass", "pass"]);
+    expect(report.map((r) => r.status)).toEqual(["pass", "fail", "skip", "pass", "pass", "pass", "pass"]);
     for (const r of report) {
       expect(Object.keys(r).every((k) => ["check", "status", "message", "fix", "warning"].includes(k))).toBe(true);
       expect(typeof r.message).toBe("string");
@@ -644,8 +795,8 @@ describe("verify CLI", () => {
     expect(run.code).toBe(1);
     expect(run.out.some((l) => l.startsWith("✗ Credentials:") && l.includes("AADSTS7000215"))).toBe(true);
     expect(run.out.some((l) => l.startsWith("    Fix: ") && l.includes("npx cdktf deploy dev"))).toBe(true);
-    expect(run.out.filter((l) => l.startsWith("- "))).toHaveLength(4);
-    expect(run.out[run.out.length - 1]).toBe("1 check failed, 4 skipped: fix the ✗ lines above, then run verify again.");
+    expect(run.out.filter((l) => l.startsWith("- "))).toHaveLength(6);
+    expect(run.out[run.out.length - 1]).toBe("1 check failed, 6 skipped: fix the ✗ lines above, then run verify again.");
   });
 
   test("endpoints come from XSHIELD_* environment variables when no flag is given", async () => {
@@ -817,6 +968,236 @@ describe("verify --json when verify cannot run: one JSON object on stdout, {erro
   });
 });
 
+// ---- For schedules: queue age, dead letters, --strict -------------------------------------------
+
+describe("verify for schedules: the oldest queue message and dead letters", () => {
+  const troubled = (a: FakeApp = APPS.good) => inputs(a, { storageAccountName: TROUBLED_ACCOUNT });
+  const ISO = String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z`;
+  const quote = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+  test("dead letters: a warning with the count, the newest by time (not by listing order), its age, the causes and the README entry", async () => {
+    const results = await verify(troubled());
+    const r = byCheck(results)["dead-letters"]!;
+    expect([r.status, r.warning]).toEqual(["pass", true]);
+    expect(r.message).toMatch(
+      new RegExp(
+        `^3 dead letters in container ${DEAD_LETTER_CONTAINER_NAME}: notifications Event Grid could not deliver to queue ${QUEUE}, ` +
+          `so Xshield was never told about those blobs\\. The newest, ${quote(DEAD_LETTER_NEWEST)}, was written \\d+ s ago \\(${ISO}\\)\\.$`,
+      ),
+    );
+    for (const part of [
+      "deadLetterReason and lastDeliveryOutcome",
+      "the system topic's identity lost Storage Queue Data Message Sender on queue",
+      `Queues > ${QUEUE} > Access control (IAM)`,
+      "the queue was deleted or recreated",
+      "storage firewall refused Event Grid",
+      "bypass AzureServices",
+      "`npx cdktf deploy test` restores the role assignments",
+      "delete the dead letters you have examined",
+      'README.md#troubleshooting, "Dead letters in eventgrid-deadletter"',
+    ]) {
+      expect([part, r.fix!.includes(part)]).toEqual([part, true]);
+    }
+    expect(exitCodeOf(results)).toBe(EXIT_CODES.passed);
+    expect(exitCodeOf(results, true)).toBe(EXIT_CODES.warnings);
+  });
+
+  test("dead letters beyond the listing limit: 'at least N', and the newest of those listed", async () => {
+    const cut = byCheck(await verify(troubled(), endpoints({ deadLetterListLimit: 2 })))["dead-letters"]!;
+    expect(cut.message).toMatch(new RegExp(`^At least 2 dead letters \\(the listing stopped at 2\\) in container ${DEAD_LETTER_CONTAINER_NAME}: `));
+    expect(cut.message).toContain(`The newest of those listed, ${DEAD_LETTER_NEWEST}, was written`);
+    // A limit the container does not exceed is no cut.
+    const whole = byCheck(await verify(troubled(), endpoints({ deadLetterListLimit: 3 })))["dead-letters"]!;
+    expect(whole.message).toMatch(/^3 dead letters in container /);
+  });
+
+  test("dead letters the application may not read (403 AuthorizationPermissionMismatch, the default role scope): skipped by design, with the other ways to look, exit code 0 even under strict", async () => {
+    const before = { refused: eventsOnly.refused.length, forwarded: eventsOnly.forwarded.length };
+    const results = await verify(inputs(APPS.good), endpoints({ blobEndpoint: `${eventsOnly.origin}/{account}` }));
+    expect(statuses(results)).toEqual([
+      "credentials:pass",
+      "consent:pass",
+      "defender-api:pass",
+      "queue:pass",
+      "events:pass",
+      "queue-age:pass",
+      "dead-letters:skip",
+    ]);
+    // Through the proxy: the events listing reached Azurite, the dead-letter listing was refused.
+    expect(eventsOnly.forwarded.slice(before.forwarded).some((l) => l.startsWith(`GET /${FULL_ACCOUNT}/${NETWORK_EVENTS_CONTAINER_NAME}`))).toBe(true);
+    expect(eventsOnly.refused.slice(before.refused).some((l) => l.startsWith(`GET /${FULL_ACCOUNT}/${DEAD_LETTER_CONTAINER_NAME}`))).toBe(true);
+    const r = byCheck(results)["dead-letters"]!;
+    expect(r.warning).toBeUndefined();
+    expect(r.message).toBe(
+      `Not checked: the application may not list container ${DEAD_LETTER_CONTAINER_NAME} (403 AuthorizationPermissionMismatch). That is by design: ` +
+        `the integration grants Xshield's identity Storage Blob Data Reader on container ${NETWORK_EVENTS_CONTAINER_NAME} only, unless ` +
+        'dataRoleScope is "account". (With dataRoleScope "account", the role may still be taking effect after a deploy: wait up to 10 minutes.)',
+    );
+    expect(r.fix).toContain(`Azure portal > storage account ${FULL_ACCOUNT} > Containers > ${DEAD_LETTER_CONTAINER_NAME}`);
+    expect(r.fix).toContain("an identity with Storage Blob Data Reader on the account or that container");
+    expect(r.fix).toContain(`\`az storage blob list --auth-mode login --account-name ${FULL_ACCOUNT} --container-name ${DEAD_LETTER_CONTAINER_NAME} `);
+    expect(exitCodeOf(results)).toBe(0);
+    expect(exitCodeOf(results, true)).toBe(0);
+    expect(formatReport(results).at(-1)).toMatch(/^6 of 7 checks passed, 1 not run: the integration is ready to activate/);
+  });
+
+  test("a dead letter whose name quotes the secret: scrubbed before the name is shortened, no piece of it left", async () => {
+    const values = inputs(APPS.deadName, { storageAccountName: LEAKY_ACCOUNT });
+    const results = await verify(values);
+    const r = byCheck(results)["dead-letters"]!;
+    // Counts and booleans only: a failing assertion must not print the secret.
+    expect(r.message).toMatch(/^1 dead letter in container eventgrid-deadletter: a notification Event Grid could not deliver to queue \S+, so Xshield was never told about that blob\. /);
+    expect({
+      warning: r.warning,
+      hiddenThenCut: r.message.includes("[client se…"),
+      leaks: secretLeaks(shown(results), APPS.deadName.secret),
+    }).toEqual({ warning: true, hiddenThenCut: true, leaks: [] });
+    for (const mode of [[], ["--json"]]) {
+      const run = await cli(["dev", ...mode, "--outputs-file", outputsFile(APPS.deadName, { storage_account_name: LEAKY_ACCOUNT }), ...endpointFlags()]);
+      expect({ mode, leaks: secretLeaks([...run.out, ...run.err].join("\n"), APPS.deadName.secret) }).toEqual({ mode, leaks: [] });
+    }
+  });
+
+  test("queue age: an old message nothing has received is a warning naming Xshield's side (activation, secret, egress IPs)", async () => {
+    const threeHoursLater = () => new Date(Date.now() + 3 * 3_600_000);
+    const results = await verify(inputs(APPS.good), endpoints({ now: threeHoursLater }));
+    const r = byCheck(results)["queue-age"]!;
+    expect([r.status, r.warning]).toEqual(["pass", true]);
+    expect(r.message).toMatch(
+      new RegExp(
+        `^The oldest of the one message waiting in queue ${QUEUE} was inserted 3 h( \\d+ min)? ago \\(${ISO}\\)\\. ` +
+          "It has waited more than 1 h \\(--max-queue-age-minutes\\): Xshield is not draining the queue\\. Nothing has received it\\.$",
+      ),
+    );
+    for (const part of [
+      "Xshield is not reading.",
+      "the integration is activated in Xshield",
+      "`npm run xshield-values -- test`",
+      "egress IP addresses (from ColorTokens) are in allowedIpRanges",
+      "403 AuthorizationFailure",
+      "README.md#troubleshooting",
+    ]) {
+      expect([part, r.fix!.includes(part)]).toEqual([part, true]);
+    }
+    expect(exitCodeOf(results, true)).toBe(EXIT_CODES.warnings);
+  });
+
+  test("queue age: the limit is maxQueueAgeMinutes; at or under it, a pass that says the limit", async () => {
+    const threeHoursLater = () => new Date(Date.now() + 3 * 3_600_000);
+    const roomy = byCheck(await verify(inputs(APPS.good), endpoints({ now: threeHoursLater, maxQueueAgeMinutes: 240 })))["queue-age"]!;
+    expect([roomy.status, roomy.warning]).toEqual(["pass", undefined]);
+    expect(roomy.message).toMatch(/ Within the limit of 4 h\.$/);
+    const twoMinutesLater = () => new Date(Date.now() + 2 * 60_000);
+    const tight = byCheck(await verify(inputs(APPS.good), endpoints({ now: twoMinutesLater, maxQueueAgeMinutes: 1 })))["queue-age"]!;
+    expect(tight.warning).toBe(true);
+    expect(tight.message).toContain("It has waited more than 1 min (--max-queue-age-minutes)");
+    expect(DEFAULT_MAX_QUEUE_AGE_MINUTES).toBe(60);
+  });
+
+  test("queue age: a message received but never deleted points at Xshield failing after it took the notification", async () => {
+    const fresh = byCheck(await verify(troubled()))["queue-age"]!;
+    expect([fresh.status, fresh.warning]).toEqual(["pass", undefined]);
+    expect(fresh.message).toMatch(/was inserted \d+ s ago \([^)]+\), received 1 time without being deleted\. Within the limit of 1 h\.$/);
+
+    const old = byCheck(await verify(troubled(), endpoints({ now: () => new Date(Date.now() + 2 * 3_600_000) })))["queue-age"]!;
+    expect(old.warning).toBe(true);
+    expect(old.message).toContain("received 1 time without being deleted");
+    expect(old.message).not.toContain("Nothing has received it");
+    expect(old.fix).toMatch(/^A reader takes the notification but never deletes it/);
+    expect(old.fix).toMatch(/give ColorTokens support the message id [0-9a-f-]{36}\./);
+  });
+
+  test("maxQueueAgeMinutes and deadLetterListLimit must be whole numbers, 1 or more", async () => {
+    for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      await expect(verifyIntegration(inputs(APPS.good), endpoints({ maxQueueAgeMinutes: bad }))).rejects.toThrow(
+        /^maxQueueAgeMinutes must be a whole number, 1 or more/,
+      );
+      await expect(verifyIntegration(inputs(APPS.good), endpoints({ deadLetterListLimit: bad }))).rejects.toThrow(VerifyOptionsError);
+    }
+  });
+});
+
+describe("verify CLI for schedules: --max-queue-age-minutes and --strict", () => {
+  const troubledFile = (a: FakeApp = APPS.good) => outputsFile(a, { storage_account_name: TROUBLED_ACCOUNT });
+  const checkLines = (run: Run) => run.out.filter((l) => /^[✓⚠✗-] /.test(l));
+
+  test("--max-queue-age-minutes must be a whole number of minutes, 1 or more: otherwise exit code 2 before any request, in text and JSON", async () => {
+    for (const bad of ["0", "-1", "1.5", "abc", "1e3", " 5", "+5"]) {
+      const before = entra.requests.length;
+      const args = ["dev", "--outputs-file", outputsFile(APPS.good), ...endpointFlags(), `--max-queue-age-minutes=${bad}`];
+      const text = await cli(args);
+      const json = await cli([...args, "--json"]);
+      const problem = `--max-queue-age-minutes must be a whole number of minutes, 1 or more (got "${bad}").`;
+      expect([bad, text.code, text.out, text.err]).toEqual([bad, 2, [], [`verify: ${problem}`, USAGE]]);
+      expect([bad, json.code, json.err, JSON.parse(json.out.join("\n"))]).toEqual([bad, 2, [], { error: problem, exitCode: 2 }]);
+      expect(entra.requests.length).toBe(before);
+    }
+    expect((await cli(["dev", "--max-queue-age-minutes"])).err[0]).toBe("verify: --max-queue-age-minutes needs a value.");
+  });
+
+  test("--max-queue-age-minutes sets the limit the oldest queue message is held to", async () => {
+    const threeHoursLater = () => new Date(Date.now() + 3 * 3_600_000);
+    const file = outputsFile(APPS.good);
+    const byDefault = await cli(["dev", "--json", "--outputs-file", file, ...endpointFlags()], { now: threeHoursLater });
+    const roomy = await cli(["dev", "--json", "--outputs-file", file, ...endpointFlags(), "--max-queue-age-minutes", "240"], { now: threeHoursLater });
+    const age = (run: Run) => (JSON.parse(run.out[0]!) as CheckResult[]).find((r) => r.check === "queue-age")!;
+    expect([age(byDefault).warning, age(roomy).warning]).toEqual([true, undefined]);
+    expect(age(roomy).message).toMatch(/ Within the limit of 4 h\.$/);
+  });
+
+  test("--strict: a warning makes the exit code 3, in text and --json; without --strict it is 0", async () => {
+    const file = troubledFile();
+    const plain = await cli(["dev", "--outputs-file", file, ...endpointFlags()]);
+    const strict = await cli(["dev", "--strict", "--outputs-file", file, ...endpointFlags()]);
+    const json = await cli(["dev", "--json", "--strict", "--outputs-file", file, ...endpointFlags()]);
+    const jsonPlain = await cli(["dev", "--json", "--outputs-file", file, ...endpointFlags()]);
+    expect([plain.code, strict.code, json.code, jsonPlain.code]).toEqual([0, 3, 3, 0]);
+
+    expect(checkLines(strict).filter((l) => l.startsWith("⚠ "))).toEqual([expect.stringMatching(/^⚠ Dead letters \(eventgrid-deadletter\): 3 dead letters in container/)]);
+    expect(plain.out.at(-1)).toMatch(/^All 7 checks passed \(1 warning\): the integration is ready to activate/);
+    expect(strict.out.slice(-2)).toEqual([plain.out.at(-1), "--strict: the warning makes the exit code 3."]);
+
+    // --json: the same array shape, the exit code is the process's only signal.
+    expect(json.err).toEqual([]);
+    expect(json.out).toHaveLength(1);
+    const report = JSON.parse(json.out[0]!) as CheckResult[];
+    expect(report.map((r) => r.check)).toEqual([...CHECK_IDS]);
+    for (const r of report) expect(Object.keys(r).every((k) => ["check", "status", "message", "fix", "warning"].includes(k))).toBe(true);
+    expect(report.filter((r) => r.warning).map((r) => r.check)).toEqual(["dead-letters"]);
+    // --strict changes the exit code only, not the report.
+    expect(statuses(report)).toEqual(statuses(JSON.parse(jsonPlain.out[0]!) as CheckResult[]));
+  });
+
+  test("--strict: a failure is still exit code 1, whatever the warnings", async () => {
+    const file = troubledFile(APPS.noConsent);
+    for (const mode of [[], ["--json"]]) {
+      const run = await cli(["dev", "--strict", ...mode, "--outputs-file", file, ...endpointFlags()]);
+      expect([mode, run.code]).toEqual([mode, 1]);
+    }
+  });
+
+  test("--strict: dead letters skipped by design count as nothing; all else passing, exit code 0", async () => {
+    const flags = [...endpointFlags(), "--blob-endpoint", `${eventsOnly.origin}/{account}`];
+    const text = await cli(["dev", "--strict", "--outputs-file", outputsFile(APPS.good), ...flags]);
+    expect(text.code).toBe(0);
+    expect(checkLines(text).filter((l) => !l.startsWith("✓ "))).toEqual([expect.stringMatching(/^- Dead letters \(eventgrid-deadletter\): Not checked: .* by design/)]);
+    expect(text.out.some((l) => l.startsWith("    Fix: Check the dead letters another way: Azure portal > storage account"))).toBe(true);
+    expect(text.out.at(-1)).toMatch(/^6 of 7 checks passed, 1 not run: the integration is ready to activate/);
+    const json = await cli(["dev", "--json", "--strict", "--outputs-file", outputsFile(APPS.good), ...flags]);
+    expect(json.code).toBe(0);
+    const deadLetters = (JSON.parse(json.out[0]!) as CheckResult[]).find((r) => r.check === "dead-letters")!;
+    expect([deadLetters.status, deadLetters.warning, typeof deadLetters.fix]).toEqual(["skip", undefined, "string"]);
+  });
+
+  test("the usage names --strict, --max-queue-age-minutes and exit code 3", async () => {
+    const help = (await cli(["--help"])).out.join("\n");
+    expect(help).toContain("[--json] [--strict]");
+    expect(help).toContain("[--max-queue-age-minutes <n>]");
+    expect(help).toContain("default 60");
+    expect(help).toContain("Exit code: 0 all checks passed, 1 a check failed, 2 verify could not run, 3 warnings under --strict.");
+  });
+});
+
 // ---- The CLI as a process: what a user's terminal or a CI log gets ------------------------------
 
 describe("verify as a process", () => {
@@ -838,7 +1219,7 @@ describe("verify as a process", () => {
     expect({ code: text.code, leaks: echoLeaks(text.stdout, text.stderr), stderr: text.stderr.length }).toEqual({ code: 1, leaks: [], stderr: 0 });
     expect(text.stdout.includes(`✗ Defender API access: GET /api/machines?$top=1 answered 400`)).toBe(true);
     expect({ code: json.code, leaks: echoLeaks(json.stdout, json.stderr), stderr: json.stderr.length }).toEqual({ code: 1, leaks: [], stderr: 0 });
-    expect((JSON.parse(json.stdout) as CheckResult[]).map((r) => r.status)).toEqual(["fail", "skip", "skip", "skip", "skip"]);
+    expect((JSON.parse(json.stdout) as CheckResult[]).map((r) => r.status)).toEqual(["fail", "skip", "skip", "skip", "skip", "skip", "skip"]);
   });
 
   test("NODE_DEBUG=http: exit code 2, the reason on stderr, no request sent, no secret or token printed", async () => {
@@ -859,6 +1240,28 @@ describe("verify as a process", () => {
     expect({ code: json.code, stderr: json.stderr.length }).toEqual({ code: 2, stderr: 0 });
     expect(JSON.parse(json.stdout)).toEqual({ error: expect.stringMatching(/^NODE_DEBUG="HTTPS,fs" turns on .* for https,/), exitCode: 2 });
     expect(entra.requests.length).toBe(before);
+  });
+
+  test("--strict, as a scheduled pipeline runs it: exit code 3 on a warning, one JSON report on stdout, nothing on stderr, no secret", async () => {
+    const file = outputsFile(APPS.good, { storage_account_name: TROUBLED_ACCOUNT });
+    const json = await runner.run(VERIFY, ["dev", "--strict", "--json", "--outputs-file", file, ...endpointFlags()], { cwd: ROOT });
+    const text = await runner.run(VERIFY, ["dev", "--strict", "--outputs-file", file, ...endpointFlags()], { cwd: ROOT });
+    everythingPrinted.push(json.stdout, json.stderr, text.stdout, text.stderr);
+    expect({ code: json.code, stderr: json.stderr, leaks: secretLeaks(json.stdout + text.stdout, APPS.good.secret) }).toEqual({ code: 3, stderr: "", leaks: [] });
+    expect(statuses(JSON.parse(json.stdout) as CheckResult[])).toEqual([
+      "credentials:pass",
+      "consent:pass",
+      "defender-api:pass",
+      "queue:pass",
+      "events:pass",
+      "queue-age:pass",
+      "dead-letters:pass(warning)",
+    ]);
+    expect({ code: text.code, stderr: text.stderr, last: text.stdout.trimEnd().split("\n").at(-1) }).toEqual({
+      code: 3,
+      stderr: "",
+      last: "--strict: the warning makes the exit code 3.",
+    });
   });
 
   test("with --json, a usage error is JSON on stdout too", async () => {

@@ -8,6 +8,13 @@
  * 3. `defender-api`  `GET /api/machines?$top=1` answers 200
  * 4. `queue`         the app can peek the storage queue
  * 5. `events`        the app can list the DeviceNetworkEvents container, and blobs are arriving
+ * 6. `queue-age`     the oldest message waiting in the queue (from the same peek) is younger than
+ *                    `maxQueueAgeMinutes`: Xshield is draining the queue
+ * 7. `dead-letters`  the dead-letter container `eventgrid-deadletter` holds no blob: Event Grid
+ *                    delivered every notification (by default the app may not read it: then skipped)
+ *
+ * 1–5 answer "does it work?" before activation; 6 and 7 answer "is it still healthy?" for a
+ * scheduled run (`--strict` turns their warnings into a non-zero exit code).
  *
  * Pure: no console, no process.exit. Every text returned has the client secret scrubbed from it:
  * text from elsewhere (SDK errors, response bodies) is scrubbed as it comes in, before anything
@@ -17,8 +24,8 @@ import * as https from "https";
 import * as tls from "tls";
 import { ClientSecretCredential, type TokenCredential } from "@azure/identity";
 import { ContainerClient } from "@azure/storage-blob";
-import { QueueClient, isRestError } from "@azure/storage-queue";
-import { MACHINE_READ_ALL, NETWORK_EVENTS_CONTAINER_NAME, ROLES } from "../lib/constants";
+import { QueueClient, isRestError, type PeekedMessageItem } from "@azure/storage-queue";
+import { DEAD_LETTER_CONTAINER_NAME, MACHINE_READ_ALL, NETWORK_EVENTS_CONTAINER_NAME, ROLES } from "../lib/constants";
 import { streamingApiInstructions } from "../lib/xshield-mde-integration";
 import type { DeployedOutputs } from "./deployed-outputs";
 
@@ -27,7 +34,7 @@ import type { DeployedOutputs } from "./deployed-outputs";
 // ---------------------------------------------------------------------------------------------
 
 /** The checks, in the order they run. */
-export const CHECK_IDS = ["credentials", "consent", "defender-api", "queue", "events"] as const;
+export const CHECK_IDS = ["credentials", "consent", "defender-api", "queue", "events", "queue-age", "dead-letters"] as const;
 
 /** One check's id (stable: the `check` field of the JSON report). */
 export type CheckId = (typeof CHECK_IDS)[number];
@@ -39,27 +46,43 @@ export const CHECK_TITLES: Readonly<Record<CheckId, string>> = {
   "defender-api": "Defender API access",
   queue: "Storage queue access",
   events: "DeviceNetworkEvents flowing",
+  "queue-age": "Oldest queue message",
+  "dead-letters": `Dead letters (${DEAD_LETTER_CONTAINER_NAME})`,
 };
 
 /** Outcome of one check. */
 export type CheckStatus = "pass" | "fail" | "skip";
 
-/** One line of the report (also the element type of the `--json` array). */
+/**
+ * One line of the report, and the element type of the `--json` report: `verify --json` prints
+ * `[{check, status, message, fix?, warning?}]`, one element per check in {@link CHECK_IDS} order,
+ * and no other key (see {@link JsonReport}).
+ */
 export interface CheckResult {
   /** Which check. */
   readonly check: CheckId;
-  /** `pass`, `fail`, or `skip` (an earlier check it depends on failed). */
+  /**
+   * `pass`, `fail`, or `skip`: not run, because an earlier check it depends on failed (there is
+   * then always a `fail` too), or, for `dead-letters` only, because the application may not read
+   * that container, by design (a skip on its own, which never changes the exit code).
+   */
   readonly status: CheckStatus;
   /** What was found, in one or two sentences. */
   readonly message: string;
-  /** What to do about it; present on failures and warnings. */
+  /**
+   * What to do about it; present on failures and warnings, and on the `dead-letters` skip (how
+   * to check it another way).
+   */
   readonly fix?: string;
   /**
-   * Set on a `pass` that deserves attention (a secret close to expiry, no blob for hours, …).
-   * A warning never changes the exit code.
+   * Set on a `pass` that deserves attention (a secret close to expiry, no blob for hours, an old
+   * queue message, dead letters, …). A warning changes the exit code only under `--strict`.
    */
   readonly warning?: true;
 }
+
+/** What `verify --json` prints on standard output when the checks ran: one result per check. */
+export type JsonReport = readonly CheckResult[];
 
 /** Options of {@link verifyIntegration}. All endpoints must be `https://` URLs. */
 export interface VerifyOptions {
@@ -106,6 +129,20 @@ export interface VerifyOptions {
    * @default 120
    */
   readonly staleAfterMinutes?: number;
+  /**
+   * Age of the oldest message waiting in the queue above which `queue-age` passes with a warning.
+   * A whole number of minutes, 1 or more.
+   *
+   * @default 60
+   */
+  readonly maxQueueAgeMinutes?: number;
+  /**
+   * At most this many blobs of the dead-letter container are listed (their count is then
+   * reported as "at least" this many). A whole number, 1 or more.
+   *
+   * @default 5000
+   */
+  readonly deadLetterListLimit?: number;
   /**
    * Days before the client secret's expiry from which `credentials` passes with a warning.
    *
@@ -165,6 +202,18 @@ export const DEFAULT_DEFENDER_SCOPE = "https://api.securitycenter.microsoft.com/
 export const DEFAULT_BLOB_ENDPOINT = "https://{account}.blob.core.windows.net";
 export const DEFAULT_QUEUE_ENDPOINT = "https://{account}.queue.core.windows.net";
 export const DEFAULT_STALE_AFTER_MINUTES = 120;
+/**
+ * Default of {@link VerifyOptions.maxQueueAgeMinutes}. Xshield polls the queue and removes each
+ * notification once it has read the blob, so a healthy queue holds messages for minutes at most.
+ * An hour is many polling rounds of any reasonable reader, long enough that a slow batch or a
+ * short Xshield-side hiccup does not page anyone from a scheduled run, and short enough that a
+ * nightly run notices a reader that stopped hours ago (a notification lives `blobRetentionDays`,
+ * default 30 days, so the queue keeps what Xshield missed in the meantime). Raise it with
+ * `--max-queue-age-minutes` if ColorTokens documents a longer polling interval for your tenant.
+ */
+export const DEFAULT_MAX_QUEUE_AGE_MINUTES = 60;
+/** Default of {@link VerifyOptions.deadLetterListLimit}: one listing page; any dead letter is already a warning. */
+export const DEFAULT_DEAD_LETTER_LIST_LIMIT = 5_000;
 export const DEFAULT_SECRET_EXPIRY_WARNING_DAYS = 30;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
@@ -479,6 +528,8 @@ interface Context {
   readonly ca: string[] | undefined;
   readonly timeoutMs: number;
   readonly staleAfterMs: number;
+  readonly maxQueueAgeMs: number;
+  readonly deadLetterListLimit: number;
   readonly expiryWarningDays: number;
   readonly now: () => Date;
   readonly environmentName: string;
@@ -489,7 +540,7 @@ interface Context {
 const pass = (check: CheckId, message: string): CheckResult => ({ check, status: "pass", message });
 const warn = (check: CheckId, message: string, fix: string): CheckResult => ({ check, status: "pass", message, fix, warning: true });
 const fail = (check: CheckId, message: string, fix: string): CheckResult => ({ check, status: "fail", message, fix });
-const skip = (check: CheckId, message: string): CheckResult => ({ check, status: "skip", message });
+const skip = (check: CheckId, message: string, fix?: string): CheckResult => ({ check, status: "skip", message, ...(fix !== undefined ? { fix } : {}) });
 
 function expiryDate(value: string | undefined): Date | undefined {
   if (value === undefined) return undefined;
@@ -746,7 +797,7 @@ async function checkDefenderApi(ctx: Context, token: string): Promise<CheckResul
 }
 
 interface StorageTarget {
-  readonly check: "queue" | "events";
+  readonly check: "queue" | "events" | "dead-letters";
   readonly what: string;
   readonly resource: string;
   readonly endpoint: string;
@@ -831,7 +882,16 @@ function storageOptions(ctx: Context): Record<string, unknown> {
   };
 }
 
-async function checkQueue(ctx: Context, credential: TokenCredential): Promise<CheckResult> {
+/** The most messages one peek returns (an Azure Storage limit). */
+const MAX_PEEKED_MESSAGES = 32;
+
+/** The `queue` check's result, and the messages it peeked (for `queue-age`) when it could read the queue. */
+interface QueuePeek {
+  readonly result: CheckResult;
+  readonly messages?: readonly PeekedMessageItem[];
+}
+
+async function checkQueue(ctx: Context, credential: TokenCredential): Promise<QueuePeek> {
   const { queueName } = ctx.values;
   const target: StorageTarget = {
     check: "queue",
@@ -844,13 +904,68 @@ async function checkQueue(ctx: Context, credential: TokenCredential): Promise<Ch
   };
   try {
     const client = new QueueClient(`${ctx.endpoints.queueEndpoint}/${encodeURIComponent(queueName)}`, credential, storageOptions(ctx));
-    const peeked = await client.peekMessages({ numberOfMessages: 32, abortSignal: AbortSignal.timeout(ctx.timeoutMs * 2) });
-    const n = peeked.peekedMessageItems.length;
-    const waiting = n === 0 ? "no message waiting" : n >= 32 ? "32 or more messages waiting" : `${n} message${n === 1 ? "" : "s"} waiting`;
-    return pass("queue", `The application can read queue ${queueName} (${waiting}).`);
+    // Peek, never receive: nothing about the messages changes (no dequeue count, no visibility).
+    const peeked = await client.peekMessages({ numberOfMessages: MAX_PEEKED_MESSAGES, abortSignal: AbortSignal.timeout(ctx.timeoutMs * 2) });
+    const messages = peeked.peekedMessageItems;
+    const n = messages.length;
+    const waiting =
+      n === 0 ? "no message waiting" : n >= MAX_PEEKED_MESSAGES ? `${MAX_PEEKED_MESSAGES} or more messages waiting` : `${n} message${n === 1 ? "" : "s"} waiting`;
+    return { result: pass("queue", `The application can read queue ${queueName} (${waiting}).`), messages };
   } catch (error) {
-    return describeStorageFailure(error, target, ctx);
+    return { result: describeStorageFailure(error, target, ctx) };
   }
+}
+
+/**
+ * `queue-age`: how long the oldest visible message has been waiting, from the messages the
+ * `queue` check peeked (the front of the queue, up to 32). Messages a reader holds invisible
+ * while it works on them are not seen, and do not count.
+ */
+function checkQueueAge(ctx: Context, messages: readonly PeekedMessageItem[] | undefined): CheckResult {
+  const { queueName } = ctx.values;
+  if (messages === undefined) {
+    return skip("queue-age", "skipped: the queue could not be read (see Storage queue access).");
+  }
+  const dated = messages.filter((m) => m.insertedOn instanceof Date && !Number.isNaN(m.insertedOn.getTime()));
+  if (dated.length === 0) {
+    return pass(
+      "queue-age",
+      messages.length === 0
+        ? `No message waiting in queue ${queueName}: Xshield has nothing to catch up on.`
+        : `Queue ${queueName} holds messages, but none says when it was inserted; their age is unknown.`,
+    );
+  }
+  const oldest = dated.reduce((a, b) => (b.insertedOn.getTime() < a.insertedOn.getTime() ? b : a));
+  const age = ctx.now().getTime() - oldest.insertedOn.getTime();
+  const of = messages.length >= MAX_PEEKED_MESSAGES ? `first ${MAX_PEEKED_MESSAGES} messages` : messages.length === 1 ? "one message" : `${messages.length} messages`;
+  const received = oldest.dequeueCount > 0 ? `, received ${oldest.dequeueCount} time${oldest.dequeueCount === 1 ? "" : "s"} without being deleted` : "";
+  const message =
+    `The oldest of the ${of} waiting in queue ${queueName} was inserted ${formatDuration(age)} ago ` +
+    `(${oldest.insertedOn.toISOString()})${received}.`;
+  if (age <= ctx.maxQueueAgeMs) {
+    return pass("queue-age", `${message} Within the limit of ${formatDuration(ctx.maxQueueAgeMs)}.`);
+  }
+  const limit = `It has waited more than ${formatDuration(ctx.maxQueueAgeMs)} (--max-queue-age-minutes): Xshield is not draining the queue.`;
+  const seen = "This run read the queue as the same application from here, so its role and the newest client secret work; what remains is on Xshield's side or between Xshield and the account.";
+  if (oldest.dequeueCount > 0) {
+    return warn(
+      "queue-age",
+      `${message} ${limit}`,
+      "A reader takes the notification but never deletes it, which Xshield does only once it has processed the blob: " +
+        "check the integration's status and errors in Xshield (Settings > Integrations > EDR > Microsoft Defender); " +
+        `Xshield must be able to read the blob too (the events check above tests that from here). ${seen} ` +
+        `If Xshield shows no error, give ColorTokens support the message id ${ctx.scrub(oldest.messageId)}. See README.md#troubleshooting.`,
+    );
+  }
+  return warn(
+    "queue-age",
+    `${message} ${limit} Nothing has received it.`,
+    `Xshield is not reading. ${seen} Check, in this order: the integration is activated in Xshield (Settings > Integrations > EDR > ` +
+      "Microsoft Defender) and shows no error; the client secret entered there is the newest one " +
+      `(\`npm run xshield-values -- ${ctx.environmentName}\`), not one that was rotated or has expired; Xshield's egress IP addresses ` +
+      "(from ColorTokens) are in allowedIpRanges, or the storage firewall refuses Xshield with 403 AuthorizationFailure, which only " +
+      "Xshield's side shows; ColorTokens may have changed those addresses. See README.md#troubleshooting.",
+  );
 }
 
 /** At most this many blobs are listed to find the newest (Defender writes one blob per hour and partition). */
@@ -915,6 +1030,87 @@ async function checkEvents(ctx: Context, credential: TokenCredential): Promise<C
   return pass("events", message);
 }
 
+/**
+ * `dead-letters`: blobs in the container Event Grid writes the notifications it could not
+ * deliver to the queue into. Listed up to `deadLetterListLimit` blobs; the newest is the one
+ * modified last (the names hold an unpadded date, so the order of the listing says nothing).
+ */
+async function checkDeadLetters(ctx: Context, credential: TokenCredential): Promise<CheckResult> {
+  const container = DEAD_LETTER_CONTAINER_NAME;
+  const account = ctx.values.storageAccountName;
+  const { queueName } = ctx.values;
+  const target: StorageTarget = {
+    check: "dead-letters",
+    what: `container ${container}`,
+    resource: container,
+    endpoint: ctx.endpoints.blobEndpoint,
+    role: ROLES.storageBlobDataReader.name,
+    iamPath: `storage account ${account} > Containers > ${container}`,
+    notFoundCode: "ContainerNotFound",
+  };
+  let count = 0;
+  let newest: { name: string; lastModified: Date } | undefined;
+  let truncated = false;
+  try {
+    const client = new ContainerClient(`${ctx.endpoints.blobEndpoint}/${container}`, credential, storageOptions(ctx));
+    const pageSize = Math.min(ctx.deadLetterListLimit, 5_000);
+    const pages = client.listBlobsFlat({ abortSignal: AbortSignal.timeout(ctx.timeoutMs * 4) }).byPage({ maxPageSize: pageSize });
+    for await (const page of pages) {
+      for (const blob of page.segment.blobItems) {
+        count++;
+        const lastModified = blob.properties.lastModified;
+        if (newest === undefined || lastModified.getTime() > newest.lastModified.getTime()) {
+          newest = { name: blob.name, lastModified };
+        }
+      }
+      if (count >= ctx.deadLetterListLimit && page.continuationToken) {
+        truncated = true;
+        break;
+      }
+    }
+  } catch (error) {
+    if (isRestError(error) && error.statusCode === 403 && ctx.scrub(error.code ?? "") === "AuthorizationPermissionMismatch") {
+      return skip(
+        "dead-letters",
+        `Not checked: the application may not list container ${container} (403 AuthorizationPermissionMismatch). That is by design: ` +
+          `the integration grants Xshield's identity ${ROLES.storageBlobDataReader.name} on container ${NETWORK_EVENTS_CONTAINER_NAME} only, ` +
+          'unless dataRoleScope is "account". (With dataRoleScope "account", the role may still be taking effect after a deploy: ' +
+          "wait up to 10 minutes.)",
+        `Check the dead letters another way: Azure portal > storage account ${account} > Containers > ${container} (any blob there is ` +
+          `a notification Event Grid could not deliver), or as an identity with ${ROLES.storageBlobDataReader.name} on the account or ` +
+          `that container: \`az storage blob list --auth-mode login --account-name ${account} --container-name ${container} ` +
+          '--num-results 100 --query "[].[name, properties.lastModified]" -o tsv`. An Azure Monitor alert on the system topic\'s ' +
+          "dead-lettered events watches the same without any data role.",
+      );
+    }
+    return describeStorageFailure(error, target, ctx);
+  }
+  if (newest === undefined) {
+    return pass("dead-letters", `Container ${container} holds no blob: Event Grid delivered every notification to queue ${queueName}.`);
+  }
+  const age = ctx.now().getTime() - newest.lastModified.getTime();
+  const counted = truncated ? `At least ${count} dead letters (the listing stopped at ${count})` : `${count} dead letter${count === 1 ? "" : "s"}`;
+  const what =
+    count === 1
+      ? `a notification Event Grid could not deliver to queue ${queueName}, so Xshield was never told about that blob`
+      : `notifications Event Grid could not deliver to queue ${queueName}, so Xshield was never told about those blobs`;
+  // Scrubbed before it is shortened: a name cut first could keep a piece of the secret no scrubber knows.
+  const name = firstLine(ctx.scrub(newest.name), 200);
+  return warn(
+    "dead-letters",
+    `${counted} in container ${container}: ${what}. The newest${truncated ? " of those listed" : ""}, ${name}, was written ` +
+      `${formatDuration(age)} ago (${newest.lastModified.toISOString()}).`,
+    "Open the newest dead letter: each event in it carries deadLetterReason and lastDeliveryOutcome, which say why delivery failed. " +
+      `Likely causes: the system topic's identity lost ${ROLES.storageQueueDataMessageSender.name} on queue ${queueName} ` +
+      `(storage account ${account} > Queues > ${queueName} > Access control (IAM)); the queue was deleted or recreated (then the queue ` +
+      "check fails too); or the storage firewall refused Event Grid (the account must let trusted Microsoft services in: bypass " +
+      "AzureServices; a firewall that still refuses it blocks the dead-letter container too, and events are then dropped, not dead-lettered). " +
+      `\`npx cdktf deploy ${ctx.environmentName}\` restores the role assignments, the queue and the firewall settings. Once the cause is ` +
+      "fixed, delete the dead letters you have examined: this check warns as long as any is left (lifecycle management deletes them " +
+      'after blobRetentionDays). See README.md#troubleshooting, "Dead letters in eventgrid-deadletter".',
+  );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Entry point
 // ---------------------------------------------------------------------------------------------
@@ -931,12 +1127,19 @@ export async function verifyIntegration(values: VerifyInputs, options: VerifyOpt
     if (!Number.isFinite(v) || v <= 0) throw new VerifyOptionsError(`${name} must be a positive number (got ${value}).`);
     return v;
   };
+  const wholeNumber = (name: string, value: number | undefined, fallback: number): number => {
+    const v = value ?? fallback;
+    if (!Number.isSafeInteger(v) || v < 1) throw new VerifyOptionsError(`${name} must be a whole number, 1 or more (got ${value}).`);
+    return v;
+  };
   const ctx: Context = {
     values,
     endpoints,
     ca: options.extraCaCertificates !== undefined ? [...tls.rootCertificates, options.extraCaCertificates] : undefined,
     timeoutMs: positive("requestTimeoutMs", options.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS),
     staleAfterMs: positive("staleAfterMinutes", options.staleAfterMinutes, DEFAULT_STALE_AFTER_MINUTES) * 60_000,
+    maxQueueAgeMs: wholeNumber("maxQueueAgeMinutes", options.maxQueueAgeMinutes, DEFAULT_MAX_QUEUE_AGE_MINUTES) * 60_000,
+    deadLetterListLimit: wholeNumber("deadLetterListLimit", options.deadLetterListLimit, DEFAULT_DEAD_LETTER_LIST_LIMIT),
     expiryWarningDays: options.secretExpiryWarningDays ?? DEFAULT_SECRET_EXPIRY_WARNING_DAYS,
     now: options.now ?? (() => new Date()),
     environmentName: options.environmentName ?? "<env>",
@@ -973,7 +1176,7 @@ export async function verifyIntegration(values: VerifyInputs, options: VerifyOpt
 
   if (credential === undefined || token === undefined) {
     const why = "skipped: no token was issued (see Credentials).";
-    results.push(skip("consent", why), skip("defender-api", why), skip("queue", why), skip("events", why));
+    results.push(...CHECK_IDS.filter((id) => id !== "credentials").map((id) => skip(id, why)));
   } else {
     const consent = checkConsent(ctx, token);
     results.push(consent);
@@ -982,8 +1185,11 @@ export async function verifyIntegration(values: VerifyInputs, options: VerifyOpt
         ? await checkDefenderApi(ctx, token)
         : skip("defender-api", `skipped: the token lacks ${MACHINE_READ_ALL} (see the consent check), so the API would refuse it.`),
     );
-    results.push(await checkQueue(ctx, credential));
+    const queue = await checkQueue(ctx, credential);
+    results.push(queue.result);
     results.push(await checkEvents(ctx, credential));
+    results.push(checkQueueAge(ctx, queue.messages));
+    results.push(await checkDeadLetters(ctx, credential));
   }
 
   // Every text from elsewhere was scrubbed as it came in; once more, in case a check quoted one unscrubbed.
@@ -1000,8 +1206,14 @@ export async function verifyIntegration(values: VerifyInputs, options: VerifyOpt
 
 const SYMBOLS: Readonly<Record<CheckStatus | "warning", string>> = { pass: "✓", warning: "⚠", fail: "✗", skip: "-" };
 
+/** Options of {@link formatReport}. */
+export interface FormatReportOptions {
+  /** `--strict` was given: the summary says when warnings make the exit code {@link EXIT_CODES.warnings}. */
+  readonly strict?: boolean;
+}
+
 /** The human report: one ✓/⚠/✗/- line per check, its fix indented below, and a summary line. */
-export function formatReport(results: readonly CheckResult[]): string[] {
+export function formatReport(results: readonly CheckResult[], options: FormatReportOptions = {}): string[] {
   const lines: string[] = [];
   for (const r of results) {
     const symbol = r.warning ? SYMBOLS.warning : SYMBOLS[r.status];
@@ -1014,22 +1226,47 @@ export function formatReport(results: readonly CheckResult[]): string[] {
   }
   const failed = results.filter((r) => r.status === "fail").length;
   const skipped = results.filter((r) => r.status === "skip").length;
+  const passed = results.filter((r) => r.status === "pass").length;
   const warnings = results.filter((r) => r.warning).length;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
   lines.push("");
-  if (failed === 0 && skipped === 0) {
+  if (failed === 0) {
+    // A skip without a failure is one that is not run by design (dead letters the application may not read).
+    const counted = skipped === 0 ? `All ${results.length} checks passed` : `${passed} of ${results.length} checks passed, ${skipped} not run`;
     lines.push(
-      `All ${results.length} checks passed${warnings > 0 ? ` (${warnings} warning${warnings === 1 ? "" : "s"})` : ""}: ` +
+      `${counted}${warnings > 0 ? ` (${plural(warnings, "warning")})` : ""}: ` +
         "the integration is ready to activate in Xshield (Settings > Integrations > EDR > Microsoft Defender > Activate).",
     );
+    if (options.strict === true && warnings > 0) {
+      lines.push(`--strict: the ${warnings === 1 ? "warning makes" : "warnings make"} the exit code ${EXIT_CODES.warnings}.`);
+    }
   } else {
-    lines.push(
-      `${failed} check${failed === 1 ? "" : "s"} failed${skipped > 0 ? `, ${skipped} skipped` : ""}: fix the ✗ lines above, then run verify again.`,
-    );
+    lines.push(`${plural(failed, "check")} failed${skipped > 0 ? `, ${skipped} skipped` : ""}: fix the ✗ lines above, then run verify again.`);
   }
   return lines;
 }
 
-/** 0 when every check passed (warnings allowed), 1 otherwise. */
-export function exitCodeOf(results: readonly CheckResult[]): number {
-  return results.every((r) => r.status === "pass") ? 0 : 1;
+/**
+ * verify's exit codes. A failure wins over warnings; a check skipped by design (dead letters the
+ * application may not read) is neither.
+ */
+export const EXIT_CODES = {
+  /** Every check passed or was skipped by design (warnings allowed, unless `--strict`). */
+  passed: 0,
+  /** A check failed. */
+  failed: 1,
+  /** verify could not run: usage, unknown or undeployed environment, bad option, NODE_DEBUG, unexpected error. */
+  cannotRun: 2,
+  /** `--strict` only: no check failed, but at least one passed with a warning. */
+  warnings: 3,
+} as const;
+
+/**
+ * {@link EXIT_CODES.failed} when a check failed; otherwise, with `strict`, {@link EXIT_CODES.warnings}
+ * when a check passed with a warning; otherwise {@link EXIT_CODES.passed}.
+ */
+export function exitCodeOf(results: readonly CheckResult[], strict = false): number {
+  if (results.some((r) => r.status === "fail")) return EXIT_CODES.failed;
+  if (strict && results.some((r) => r.warning === true)) return EXIT_CODES.warnings;
+  return EXIT_CODES.passed;
 }

@@ -1,13 +1,26 @@
 /**
- * `npm run verify -- <env> [--json] [--outputs-file <file>] [endpoint flags]`
+ * `npm run verify -- <env> [--json] [--strict] [--max-queue-age-minutes <n>] [--outputs-file <file>] [endpoint flags]`
  *
- * After `cdktf deploy`, proves the integration works before it is activated in Xshield: signs in
- * as the integration's own application (the deployed client id, tenant id and client secret;
- * never the operator's identity) and runs the checks of ./verify-checks.ts, printing one ✓/✗ line
- * each with the reason and the fix. Exit code 0 when every check passed, 1 when one failed, 2 when
- * verify could not run (usage, unknown or undeployed environment, bad option, a NODE_DEBUG that
- * would print the bearer tokens, unexpected error). With `--json`, standard output holds one JSON
- * value on every path: the report, or a {@link JsonError}.
+ * After `cdktf deploy`, proves the integration works before it is activated in Xshield, and on a
+ * schedule that it keeps working: signs in as the integration's own application (the deployed
+ * client id, tenant id and client secret; never the operator's identity) and runs the checks of
+ * ./verify-checks.ts, printing one ✓/⚠/✗/- line each with the reason and the fix. It only reads:
+ * a token, one Defender API GET, a queue peek (nothing dequeued), two blob listings.
+ *
+ * Exit codes ({@link EXIT_CODES}):
+ * - 0 every check passed (warnings allowed without `--strict`; a check skipped by design, the dead
+ *   letters the application may not read, allowed too);
+ * - 1 a check failed (whatever the warnings);
+ * - 2 verify could not run (usage, unknown or undeployed environment, bad option, a NODE_DEBUG that
+ *   would print the bearer tokens, unexpected error);
+ * - 3 with `--strict` only: nothing failed, but a check passed with a warning (an old queue message,
+ *   dead letters, a secret close to expiry, …), so that a scheduled run pages.
+ * A distinct 3 rather than 1: a pipeline can tell "degraded" from "broken", and 1 keeps meaning
+ * "broken" for scripts written before `--strict`.
+ *
+ * With `--json`, standard output holds one JSON value on every path: the report, a
+ * {@link JsonReport} (`[{check, status, message, fix?, warning?}]`, whatever the exit code,
+ * 3 included), or a {@link JsonError}.
  */
 import { EnvironmentArgs, parseEnvironmentArgs } from "./cli-args";
 import * as fs from "fs";
@@ -15,8 +28,11 @@ import * as path from "path";
 import { DeployedOutputs, DeployedOutputsError, readDeployedOutputs, ReadDeployedOutputsOptions } from "./deployed-outputs";
 import {
   CheckResult,
+  DEFAULT_MAX_QUEUE_AGE_MINUTES,
+  EXIT_CODES,
   exitCodeOf,
   formatReport,
+  type JsonReport,
   resolveEndpoints,
   Scrub,
   secretScrubber,
@@ -48,15 +64,20 @@ export interface VerifyCliOptions extends Omit<ReadDeployedOutputsOptions, "outp
 }
 
 export const USAGE = [
-  "usage: npm run verify -- <environment> [--json] [--outputs-file <file>]",
+  "usage: npm run verify -- <environment> [--json] [--strict] [--outputs-file <file>]",
   "         [--authority-host <url>] [--defender-api <url>] [--defender-scope <scope>]",
   "         [--blob-endpoint <url>] [--queue-endpoint <url>] [--ca-file <pem>] [--stale-after-minutes <n>]",
+  "         [--max-queue-age-minutes <n>]",
   "",
   "Endpoints default to the public cloud; flags win over the environment variables",
   "XSHIELD_AUTHORITY_HOST, XSHIELD_DEFENDER_API, XSHIELD_DEFENDER_SCOPE, XSHIELD_BLOB_ENDPOINT,",
   "XSHIELD_QUEUE_ENDPOINT. In blob/queue endpoints, {account} stands for the storage account name.",
-  "Exit code: 0 all checks passed, 1 a check failed, 2 verify could not run. With --json, standard output",
-  'holds the report, or {"error": "<why>", "exitCode": 2} when verify could not run.',
+  `--max-queue-age-minutes: the oldest queue message may wait this long before it is a warning (whole number, default ${DEFAULT_MAX_QUEUE_AGE_MINUTES}).`,
+  "--strict: any warning makes the exit code 3 (for scheduled runs that should page).",
+  "Exit code: 0 all checks passed, 1 a check failed, 2 verify could not run, 3 warnings under --strict.",
+  "A check skipped by design (dead letters the application may not read) counts as neither.",
+  'With --json, standard output holds the report [{check, status, message, fix?, warning?}], or',
+  '{"error": "<why>", "exitCode": 2} when verify could not run.',
   "Refuses to run when NODE_DEBUG would make Node print the bearer tokens (http, https, net, tls, ...).",
 ].join("\n");
 
@@ -70,13 +91,25 @@ const VALUE_FLAGS = {
   "--queue-endpoint": "XSHIELD_QUEUE_ENDPOINT",
   "--ca-file": undefined,
   "--stale-after-minutes": undefined,
+  "--max-queue-age-minutes": undefined,
 } as const;
 type ValueFlag = keyof typeof VALUE_FLAGS;
 
-type Args = EnvironmentArgs<"--json", ValueFlag>;
+const SWITCHES = ["--json", "--strict"] as const;
+type Args = EnvironmentArgs<(typeof SWITCHES)[number], ValueFlag>;
 
 function parseArgs(argv: readonly string[]): Args | "help" | string {
-  return parseEnvironmentArgs(argv, ["--json"] as const, Object.keys(VALUE_FLAGS) as ValueFlag[]);
+  return parseEnvironmentArgs(argv, SWITCHES, Object.keys(VALUE_FLAGS) as ValueFlag[]);
+}
+
+/**
+ * The value of `--max-queue-age-minutes`: a whole number of minutes, 1 or more, written in
+ * digits only (no sign, fraction, exponent or spaces). Undefined when it is not one.
+ */
+export function parseMaxQueueAgeMinutes(text: string): number | undefined {
+  if (!/^[0-9]+$/.test(text)) return undefined;
+  const minutes = Number(text);
+  return Number.isSafeInteger(minutes) && minutes >= 1 ? minutes : undefined;
 }
 
 function setting(args: Args, flag: ValueFlag, env: NodeJS.ProcessEnv): string | undefined {
@@ -100,7 +133,7 @@ export interface JsonError {
   /** Why verify could not run, and what to do: what the text mode prints after `verify: `. */
   readonly error: string;
   /** Always 2, the process's exit code. */
-  readonly exitCode: 2;
+  readonly exitCode: typeof EXIT_CODES.cannotRun;
 }
 
 /** What `--json --help` prints on standard output. */
@@ -179,7 +212,8 @@ function printer(io: Io, json: boolean): Printer {
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
- * Runs the command; resolves to the exit code (0 all passed, 1 a check failed, 2 could not run).
+ * Runs the command; resolves to the exit code (0 all passed, 1 a check failed, 2 could not run,
+ * 3 warnings under `--strict`: {@link EXIT_CODES}).
  * With `--json` anywhere on the command line, standard output holds exactly one JSON value
  * whatever happens: the report, a {@link JsonError}, or for `--help` a {@link JsonUsage}.
  */
@@ -243,6 +277,15 @@ async function run(argv: readonly string[], print: Printer, options: VerifyCliOp
       return print.cannotRun(`--stale-after-minutes must be a positive number (got "${stale}").`);
     }
   }
+  let maxQueueAgeMinutes: number | undefined;
+  const maxAge = args.values["--max-queue-age-minutes"];
+  if (maxAge !== undefined) {
+    maxQueueAgeMinutes = parseMaxQueueAgeMinutes(maxAge);
+    if (maxQueueAgeMinutes === undefined) {
+      return print.cannotRun(`--max-queue-age-minutes must be a whole number of minutes, 1 or more (got "${maxAge}").`, true);
+    }
+  }
+  const strict = args.switches.has("--strict");
 
   const verifyOptions: VerifyOptions = {
     environmentName: args.env,
@@ -253,6 +296,7 @@ async function run(argv: readonly string[], print: Printer, options: VerifyCliOp
     ...optional("queueEndpoint", setting(args, "--queue-endpoint", variables)),
     ...optional("extraCaCertificates", extraCaCertificates),
     ...optional("staleAfterMinutes", staleAfterMinutes),
+    ...optional("maxQueueAgeMinutes", maxQueueAgeMinutes),
     ...optional("requestTimeoutMs", requestTimeoutMs),
     ...optional("now", now),
   };
@@ -280,13 +324,13 @@ async function run(argv: readonly string[], print: Printer, options: VerifyCliOp
   }
 
   // verifyIntegration scrubbed every text; scrubbed again before formatting, and as printed.
-  const scrubbed = results.map((r) => ({ ...r, message: print.scrub(r.message), ...(r.fix !== undefined ? { fix: print.scrub(r.fix) } : {}) }));
+  const scrubbed: JsonReport = results.map((r) => ({ ...r, message: print.scrub(r.message), ...(r.fix !== undefined ? { fix: print.scrub(r.fix) } : {}) }));
   if (print.json) {
     print.out(JSON.stringify(scrubbed, null, 2));
   } else {
-    for (const line of formatReport(scrubbed)) print.out(line);
+    for (const line of formatReport(scrubbed, { strict })) print.out(line);
   }
-  return exitCodeOf(results);
+  return exitCodeOf(results, strict);
 }
 
 function optional<K extends keyof VerifyOptions>(key: K, value: VerifyOptions[K] | undefined): Partial<Pick<VerifyOptions, K>> {

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createServer, Server } from "node:https";
+import type { ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** One request the fake received. */
@@ -30,10 +31,31 @@ function xmlText(text: string): string {
 }
 
 /**
+ * Answers the way Azure Storage answers when it refuses a request: the status, an
+ * `x-ms-error-code` header and the `<Error>` XML body (with Azure's own message for the code
+ * unless `message` is given).
+ */
+export function sendStorageError(res: ServerResponse, status: number, errorCode: string, message?: string): void {
+  const requestId = randomUUID();
+  const text = xmlText(message ?? MESSAGES[errorCode] ?? "The request failed.");
+  const body =
+    `\uFEFF<?xml version="1.0" encoding="utf-8"?><Error><Code>${errorCode}</Code>` +
+    `<Message>${text}\nRequestId:${requestId}\nTime:${new Date().toISOString()}</Message></Error>`;
+  res.writeHead(status, {
+    "content-type": "application/xml",
+    "content-length": Buffer.byteLength(body),
+    "x-ms-error-code": errorCode,
+    "x-ms-request-id": requestId,
+    "x-ms-version": "2025-11-05",
+    server: "Windows-Azure-Queue/1.0 Microsoft-HTTPAPI/2.0",
+  });
+  res.end(body);
+}
+
+/**
  * Starts an HTTPS server on 127.0.0.1 that answers every request the way Azure Storage answers
- * when it refuses one: the status, an `x-ms-error-code` header and the `<Error>` XML body. Used for
- * the two 403s Azurite cannot produce: the firewall (`AuthorizationFailure`) and a missing data
- * role (`AuthorizationPermissionMismatch`).
+ * when it refuses one ({@link sendStorageError}). Used for the two 403s Azurite cannot produce:
+ * the firewall (`AuthorizationFailure`) and a missing data role (`AuthorizationPermissionMismatch`).
  */
 export async function startFakeStorage(options: {
   readonly certPem: string;
@@ -51,20 +73,7 @@ export async function startFakeStorage(options: {
   const server = createServer({ cert: options.certPem, key: options.keyPem }, (req, res) => {
     requests.push({ method: req.method ?? "GET", url: req.url ?? "/", authorization: req.headers.authorization });
     req.resume();
-    const requestId = randomUUID();
-    const message = xmlText(options.message?.() ?? MESSAGES[options.errorCode] ?? "The request failed.");
-    const body =
-      `\uFEFF<?xml version="1.0" encoding="utf-8"?><Error><Code>${options.errorCode}</Code>` +
-      `<Message>${message}\nRequestId:${requestId}\nTime:${new Date().toISOString()}</Message></Error>`;
-    res.writeHead(options.status, {
-      "content-type": "application/xml",
-      "content-length": Buffer.byteLength(body),
-      "x-ms-error-code": options.errorCode,
-      "x-ms-request-id": requestId,
-      "x-ms-version": "2025-11-05",
-      server: "Windows-Azure-Queue/1.0 Microsoft-HTTPAPI/2.0",
-    });
-    res.end(body);
+    sendStorageError(res, options.status, options.errorCode, options.message?.());
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
