@@ -30,8 +30,10 @@ function newestOf(s: Synthesized, attribute: string, older = false): string {
 }
 
 describe("XshieldMdeIntegration with default props", () => {
+  // Synthesized in each test (not once in beforeAll), so a mutation test attributes the code each
+  // test runs to that test.
   let s: Synthesized;
-  beforeAll(() => {
+  beforeEach(() => {
     s = synthIntegration();
   });
 
@@ -562,7 +564,7 @@ describe("providers", () => {
   test("a provider of the wrong kind is refused, naming the prop", () => {
     const { stack, azuread } = stackWithAliases();
     expect(() => new XshieldMdeIntegration(stack, "mde", { ...VALID_PROPS, providers: { azurerm: azuread } })).toThrow(
-      /providers\.azurerm: must be a azurerm provider .* but it is a "azuread" provider/,
+      /providers\.azurerm: must be an azurerm provider .* but it is an "azuread" provider/,
     );
   });
 

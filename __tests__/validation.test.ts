@@ -1,5 +1,7 @@
 import { Fn, TerraformStack, Testing, Token } from "cdktf";
 import {
+  azurermProviderWarnings,
+  providerKindProblem,
   throwIfInvalid,
   validateIntegrationProps,
   validateStackProps,
@@ -592,5 +594,63 @@ describe("broad allowed ranges", () => {
     const report = validateIntegrationProps({ ...VALID, allowedIpRanges: ["20.0.0.0/8", "20.50.60.0/24", "20.50.61.7"] });
     expect(report.errors).toEqual([]);
     expect(report.warnings).toEqual([expect.stringMatching(/^allowedIpRanges\[0\] "20\.0\.0\.0\/8": lets 16,777,216 addresses through/)]);
+  });
+});
+
+describe("azurermProviderWarnings", () => {
+  const good = {
+    storage_use_azuread: true,
+    features: [{ storage: [{ data_plane_available: false }] }],
+    resource_provider_registrations: "none",
+  };
+  const needs = { storageUseAzuread: true, noDataPlane: true };
+
+  it("is silent for a provider set up as the construct needs, in either block shape", () => {
+    expect(azurermProviderWarnings("p", good, needs)).toEqual([]);
+    expect(azurermProviderWarnings("p", { ...good, features: { storage: { data_plane_available: false } } }, needs)).toEqual([]);
+    expect(azurermProviderWarnings("p", { ...good, resource_provider_registrations: "core" }, needs)).toEqual([]);
+  });
+
+  it("names each missing setting, its value and what fails without it", () => {
+    const warnings = azurermProviderWarnings("the azurerm provider s/azurerm", { storage_use_azuread: false, features: [{}] }, needs);
+    expect(warnings).toEqual([
+      expect.stringMatching(/^the azurerm provider s\/azurerm: storage_use_azuread is false, .*set storageUseAzuread: true .*KeyBasedAuthenticationNotPermitted/),
+      expect.stringMatching(/^the azurerm provider s\/azurerm: features\.storage\.data_plane_available is undefined, .*403/),
+      expect.stringMatching(/: resource_provider_registrations is undefined, so azurerm registers its "legacy" set .*"Microsoft\.EventGrid","Microsoft\.Storage","microsoft\.insights"/),
+    ]);
+    expect(azurermProviderWarnings("p", { ...good, resource_provider_registrations: "legacy" }, needs)).toEqual([
+      expect.stringContaining('resource_provider_registrations is "legacy"'),
+    ]);
+    expect(azurermProviderWarnings("p", { ...good, features: [{ storage: [{ data_plane_available: true }] }] }, needs)).toEqual([
+      expect.stringContaining("data_plane_available is true"),
+    ]);
+  });
+
+  it("asks only for what the props need: shared keys on, or an open firewall, need less", () => {
+    const bare = { resource_provider_registrations: "none" };
+    expect(azurermProviderWarnings("p", bare, { storageUseAzuread: false, noDataPlane: false })).toEqual([]);
+    expect(azurermProviderWarnings("p", bare, { storageUseAzuread: true, noDataPlane: false })).toEqual([expect.stringContaining("storage_use_azuread")]);
+    expect(azurermProviderWarnings("p", bare, { storageUseAzuread: false, noDataPlane: true })).toEqual([expect.stringContaining("data_plane_available")]);
+  });
+});
+
+describe("providerKindProblem", () => {
+  it("accepts a provider of the kind, or nothing", () => {
+    expect(providerKindProblem(undefined, "azurerm")).toBeUndefined();
+    expect(providerKindProblem({ terraformResourceType: "azuread" }, "azuread")).toBeUndefined();
+  });
+
+  it.each([
+    ["azurerm", { terraformResourceType: "azuread" }, 'providers.azurerm: must be an azurerm provider (a cdktf TerraformProvider whose type is "azurerm"), but it is an "azuread" provider; pass the azurerm provider, e.g. new AzurermProvider(stack, "…", { alias: "…" }).'],
+    ["azuread", "azuread", 'providers.azuread: must be an azuread provider (a cdktf TerraformProvider whose type is "azuread"), but it is "azuread"; pass the azuread provider, e.g. new AzureadProvider(stack, "…", { alias: "…" }).'],
+    ["time", null, 'providers.time: must be a time provider (a cdktf TerraformProvider whose type is "time"), but it is null; pass the time provider, e.g. new TimeProvider(stack, "…", { alias: "…" }).'],
+  ] as const)("refuses anything else for %s, naming it", (kind, value, message) => {
+    expect(providerKindProblem(value, kind)).toBe(message);
+  });
+
+  it("is part of the props' validation, with a token refused as such", () => {
+    expect(validate({ providers: loosely({ azurerm: { terraformResourceType: "time" } }) }).errors).toEqual([expect.stringMatching(/^providers\.azurerm: must be an azurerm provider/)]);
+    expect(validate({ providers: loosely(Token.asAny({ Ref: "p" })) }).errors).toEqual([expect.stringMatching(/^providers: is a token/)]);
+    expect(validate({ providers: loosely("azurerm") }).errors).toEqual([expect.stringMatching(/^providers "azurerm": must be an object/)]);
   });
 });

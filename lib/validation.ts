@@ -638,8 +638,9 @@ export function providerKindProblem(value: unknown, kind: "azurerm" | "azuread" 
   if (type === kind) {
     return undefined;
   }
+  const an = (word: string) => (/^"?[aeiou]/i.test(word) ? "an" : "a");
   return (
-    `providers.${kind}: must be a ${kind} provider (a cdktf TerraformProvider whose type is "${kind}"), but it is ` +
-    `${type === undefined ? show(value) : `a ${show(type)} provider`}; pass the ${kind} provider, e.g. new ${kind === "azurerm" ? "AzurermProvider" : kind === "azuread" ? "AzureadProvider" : "TimeProvider"}(stack, "…", { alias: "…" }).`
+    `providers.${kind}: must be ${an(kind)} ${kind} provider (a cdktf TerraformProvider whose type is "${kind}"), but it is ` +
+    `${type === undefined ? show(value) : `${an(show(type))} ${show(type)} provider`}; pass the ${kind} provider, e.g. new ${kind === "azurerm" ? "AzurermProvider" : kind === "azuread" ? "AzureadProvider" : "TimeProvider"}(stack, "…", { alias: "…" }).`
   );
 }

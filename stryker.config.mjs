@@ -1,0 +1,22 @@
+// Stryker's configuration for one pass of `npm run mutation` (tools/mutation.mjs sets
+// MUTATION_PASS). Each pass mutates one layer of lib/ and runs the suites written for it.
+import { PASSES } from "./tools/mutation-passes.mjs";
+
+const pass = PASSES.find((p) => p.name === process.env.MUTATION_PASS) ?? PASSES[0];
+
+export default {
+  testRunner: "jest",
+  jest: { projectType: "custom", configFile: "jest.stryker.config.js" },
+  mutate: pass.mutate,
+  coverageAnalysis: "perTest",
+  concurrency: 2,
+  timeoutMS: 30000,
+  incremental: true,
+  incrementalFile: `reports/mutation/${pass.name}.incremental.json`,
+  reporters: ["clear-text", "progress-append-only", "json"],
+  jsonReporter: { fileName: `reports/mutation/${pass.name}.json` },
+  clearTextReporter: { allowColor: false, logTests: false, reportMutants: true, reportScoreTable: true },
+  tempDirName: ".stryker-tmp",
+  cleanTempDir: "always",
+  thresholds: { high: 95, low: 90, break: null },
+};
