@@ -81,7 +81,7 @@ function monthStart(month: number): string {
 
 /**
  * Everything ColorTokens Xshield needs in an Azure tenant to read Microsoft Defender for Endpoint
- * data: an Entra ID application with a rotating client secret and admin-consented
+ * data: an Entra ID application with two client secrets renewed in turn and admin-consented
  * `Machine.Read.All` on the Defender API, and a locked-down storage account whose
  * DeviceNetworkEvents blobs are announced, through Event Grid, on a storage queue Xshield reads.
  *
@@ -398,7 +398,7 @@ export class XshieldMdeIntegration extends Construct {
         role: ROLES.contributor,
         scope: accountId,
         principalId: objectId,
-        principalType: undefined,
+        anyPrincipalType: true,
         description: "Configures Defender's Streaming API to export to this storage account (Microsoft requires Contributor on it).",
       }),
     );
@@ -774,11 +774,11 @@ export class XshieldMdeIntegration extends Construct {
 
   private assignRole(
     id: string,
-    options: { role: BuiltInRole; scope: string; principalId: string; description: string; principalType?: undefined },
+    options: { role: BuiltInRole; scope: string; principalId: string; description: string; anyPrincipalType?: boolean },
   ): RoleAssignment {
     // A service principal unless stated otherwise: Azure then needs no directory lookup (which
     // can fail right after the principal is created). An operator may be a user or a group.
-    const principalType = "principalType" in options ? undefined : "ServicePrincipal";
+    const principalType = options.anyPrincipalType === true ? undefined : "ServicePrincipal";
     const assignment = new RoleAssignment(this, id, {
       scope: options.scope,
       roleDefinitionName: options.role.name,
