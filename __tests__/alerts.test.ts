@@ -71,9 +71,10 @@ describe("alerts", () => {
       operator: "GreaterThan",
       threshold: 0,
     });
+    // A capacity metric Azure refreshes about daily: the window is a day.
     expect(a["queue-backlog"]).toMatchObject({
       scopes: [`${s.ref("azurerm_storage_account", "id")}/queueServices/default`],
-      window_size: "PT6H",
+      window_size: "P1D",
       frequency: "PT1H",
     });
     expect(criteria(a["queue-backlog"])).toEqual({

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { App, Aspects, IAspect, TerraformLocal, TerraformOutput, TerraformStack, TerraformVariable, Testing } from "cdktf";
+import { App, Aspects, DataResource, Fn, IAspect, TerraformLocal, TerraformOutput, TerraformStack, TerraformVariable, Testing, Token } from "cdktf";
 import { IConstruct } from "constructs";
 import { AppRoleAssignment } from "@cdktf/provider-azuread/lib/app-role-assignment";
 import { AzureadProvider } from "@cdktf/provider-azuread/lib/provider";
@@ -14,7 +14,12 @@ import { ApplicationPasswordA as ApplicationPassword } from "@cdktf/provider-azu
 import { DataAzureadServicePrincipal } from "@cdktf/provider-azuread/lib/data-azuread-service-principal";
 import { DirectoryRoleAssignment } from "@cdktf/provider-azuread/lib/directory-role-assignment";
 import { GroupMember } from "@cdktf/provider-azuread/lib/group-member";
+import { DataAzurermResources } from "@cdktf/provider-azurerm/lib/data-azurerm-resources";
 import { DataAzurermStorageAccount } from "@cdktf/provider-azurerm/lib/data-azurerm-storage-account";
+import { MonitorAlertProcessingRuleSuppression } from "@cdktf/provider-azurerm/lib/monitor-alert-processing-rule-suppression";
+import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
+import { PrivateEndpoint } from "@cdktf/provider-azurerm/lib/private-endpoint";
+import { StorageObjectReplication } from "@cdktf/provider-azurerm/lib/storage-object-replication";
 import { EventgridSystemTopicEventSubscription } from "@cdktf/provider-azurerm/lib/eventgrid-system-topic-event-subscription";
 import { KeyVaultAccessPolicyA as KeyVaultAccessPolicy } from "@cdktf/provider-azurerm/lib/key-vault-access-policy";
 import { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
@@ -614,5 +619,125 @@ describe("secure-baseline guard: several integrations, and integrations removed"
       expect(() => app.synth()).toThrow("[MinimumTls12]");
       fs.rmSync(outdir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("secure-baseline guard: routes found in review", () => {
+  const OBJECT_ID = "00000000-0000-0000-0000-000000000001";
+  const owner = (scope: string): Tweak => (_, s) => new RoleAssignment(s, "owner", { scope, roleDefinitionName: "Owner", principalId: OBJECT_ID });
+
+  test("a value routed through terraform_data is still the integration's", () => {
+    expect(
+      synthWith((i, s) => {
+        const alias = new DataResource(s, "alias", { input: Token.asAny(i.storageAccountId) as never });
+        new RoleAssignment(s, "owner", { scope: Token.asString(alias.output), roleDefinitionName: "Owner", principalId: OBJECT_ID });
+      }),
+    ).toThrow("[LeastPrivilegeRoles] resource.azurerm_role_assignment.owner");
+    expect(
+      synthWith((i, s) => {
+        const alias = new DataResource(s, "app", { input: Token.asAny(i.application.id) as never });
+        new ApplicationPassword(s, "third", { applicationId: Token.asString(alias.output), endDate: "2099-01-01T00:00:00Z" });
+      }),
+    ).toThrow("[SecretLifetime] resource.azuread_application_password.third");
+    expect(
+      synthWith((i, s) => {
+        const alias = new DataResource(s, "sp", { input: Token.asAny(i.servicePrincipalObjectId) as never });
+        new RoleAssignment(s, "owner", { scope: "/subscriptions/x", roleDefinitionName: "Owner", principalId: Token.asString(alias.output) });
+      }),
+    ).toThrow("[LeastPrivilegeRoles] resource.azurerm_role_assignment.owner grants");
+  });
+
+  test("spaces or comments inside a reference change nothing", () => {
+    expect(synthWith((i, s) => owner(`\${azurerm_storage_account . ${i.storageAccount.friendlyUniqueId} . id}`)(i, s))).toThrow("[LeastPrivilegeRoles]");
+    expect(synthWith((i, s) => owner(`\${azurerm_storage_account/* x */.${i.storageAccount.friendlyUniqueId}.id}`)(i, s))).toThrow("[LeastPrivilegeRoles]");
+  });
+
+  test("the account looked up by its name in any case, through another data source, or a variable's default", () => {
+    expect(
+      synthWith((_, s) => {
+        const found = new DataAzurermResources(s, "found", { name: "stxshieldtest", type: "Microsoft.Storage/storageAccounts" });
+        owner(found.resources.get(0).id)(_ as never, s);
+      }),
+    ).toThrow("[LeastPrivilegeRoles]");
+    expect(
+      synthWith((_, s) => {
+        const again = new DataAzurermStorageAccount(s, "again", { name: Fn.lower("STXSHIELDTEST"), resourceGroupName: "rg-xshield-test" });
+        owner(again.id)(_ as never, s);
+      }),
+    ).toThrow("[LeastPrivilegeRoles]");
+    expect(
+      synthWith((_, s) => {
+        const name = new TerraformVariable(s, "account", { type: "string", default: "stxshieldtest" });
+        const again = new DataAzurermStorageAccount(s, "again", { name: name.stringValue, resourceGroupName: "rg-xshield-test" });
+        owner(again.id)(_ as never, s);
+      }),
+    ).toThrow("[LeastPrivilegeRoles]");
+    expect(
+      synthWith((_, s) => {
+        const rg = new TerraformVariable(s, "rg", { type: "string", default: "RG-XSHIELD-TEST" });
+        owner(`/subscriptions/x/resourceGroups/${rg.stringValue}`)(_ as never, s);
+      }),
+    ).toThrow("[LeastPrivilegeRoles]");
+  });
+
+  test("more owners of the application or its service principal", () => {
+    expect(synthWith((i) => i.application.addOverride("owners", [OBJECT_ID]))).toThrow(/\[SingleTenantApplication\] resource\.azuread_application\..*\.owners/);
+    expect(synthWith((i) => i.servicePrincipal.addOverride("owners", [OBJECT_ID]))).toThrow(/\[SingleTenantApplication\] resource\.azuread_service_principal\..*\.owners/);
+    expect(synthWith(() => undefined, { additionalOwnerObjectIds: [OBJECT_ID] })).not.toThrow();
+  });
+
+  test("an output that would print the client secret", () => {
+    expect(synthWith((i, s) => new TerraformOutput(s, "leak", { value: Fn.nonsensitive(i.clientSecret), sensitive: true }))).toThrow(
+      "[SecretLifetime] output.leak calls nonsensitive()",
+    );
+    expect(synthWith((i, s) => new TerraformOutput(s, "plain", { value: i.clientSecretSlotA.value }))).toThrow(
+      "[SecretLifetime] output.plain shows the integration's client secret without sensitive = true",
+    );
+    expect(synthWith((i, s) => new TerraformLocal(s, "bare", Fn.nonsensitive(i.clientSecret)))).toThrow("[SecretLifetime] locals.bare calls nonsensitive()");
+    expect(synthWith((i, s) => new TerraformOutput(s, "secret", { value: i.clientSecret, sensitive: true }))).not.toThrow();
+  });
+
+  test("copying the account's blobs elsewhere, or silencing the alerts", () => {
+    expect(
+      synthWith((i, s) =>
+        new StorageObjectReplication(s, "copy", {
+          sourceStorageAccountId: i.storageAccountId,
+          destinationStorageAccountId: "/subscriptions/x/other",
+          rules: [{ sourceContainerName: i.networkEventsContainerName, destinationContainerName: "copy" }],
+        }),
+      ),
+    ).toThrow("[CrossTenantReplicationDisabled] resource.azurerm_storage_object_replication.copy");
+    expect(
+      synthWith(
+        (i, s) =>
+          new MonitorAlertProcessingRuleSuppression(s, "quiet", {
+            name: "quiet",
+            resourceGroupName: "rg-monitoring",
+            scopes: [i.resourceGroup!.id],
+          }),
+        { alerts: { emailReceivers: ["secops@contoso.com"] } },
+      ),
+    ).toThrow("[AlertsIntact] resource.azurerm_monitor_alert_processing_rule_suppression.quiet");
+  });
+
+  test("not side doors: diagnostics or alerts on the topic, the secrets' expiry, a private endpoint", () => {
+    const synth = synthWith((i, s) => {
+      new MonitorDiagnosticSetting(s, "diagnostics", {
+        name: "d",
+        targetResourceId: i.systemTopic.id,
+        logAnalyticsWorkspaceId: "/subscriptions/x/workspaces/w",
+        enabledLog: [{ category: "DeliveryFailures" }],
+      });
+      new DataResource(s, "expiry", { input: Token.asAny(i.clientSecretExpiresAt) as never });
+      new KeyVaultSecret(s, "key-id", { name: "key-id", keyVaultId: "/subscriptions/x/v", value: i.clientSecretSlotA.keyId });
+      new PrivateEndpoint(s, "pe", {
+        name: "pe",
+        location: "westeurope",
+        resourceGroupName: "rg-network",
+        subnetId: "/subscriptions/x/subnets/s",
+        privateServiceConnection: { name: "blob", isManualConnection: false, privateConnectionResourceId: i.storageAccountId, subresourceNames: ["blob"] },
+      });
+    });
+    expect(synth).not.toThrow();
   });
 });

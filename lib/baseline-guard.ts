@@ -75,6 +75,8 @@ export interface BaselinePlan {
   readonly secretSchedule: readonly PlannedExactly[];
   /** The lifetime of each secret, in months, as planned. */
   readonly secretLifetimeMonths: number;
+  /** The owners of the application and its service principal, as written. */
+  readonly owners: unknown;
   /** Every other element of the integration (not judged here, and not a side door). */
   readonly otherElements: readonly Address[];
   readonly access: PlannedStorageAccess;
@@ -153,8 +155,24 @@ class Targets {
     this.pattern ??= new RegExp(
       `(?:^|[^A-Za-z0-9_.-])(?:${[...this.names].map(escapeRegExp).join("|")})(?![A-Za-z0-9_-])`,
     );
-    return this.pattern.test(text);
+    return this.pattern.test(normalizeReferences(text));
   }
+}
+
+/**
+ * Expressions as Terraform reads them for references: comments dropped, and no space around the
+ * dots and brackets of a traversal (`azurerm_storage_account . x . id` is the same reference).
+ */
+function normalizeReferences(text: string): string {
+  return text
+    .replace(/\/\*[\s\S]*?\*\//g, " ")
+    .replace(/\s*\.\s*/g, ".")
+    .replace(/\s*\[\s*/g, "[");
+}
+
+/** `name` as a whole word in `text`, in any case (names written out rather than referred to). */
+function mentions(text: string, name: string | undefined): boolean {
+  return name !== undefined && new RegExp(`(?:^|[^A-Za-z0-9])${escapeRegExp(name)}(?![A-Za-z0-9])`, "i").test(text);
 }
 
 /** The attributes of a JSON block without cdktf's `//` metadata. */
@@ -230,6 +248,13 @@ const OTHER_ENDPOINT_KEYS = [
   "service_bus_queue_endpoint_id",
   "service_bus_topic_endpoint_id",
 ] as const;
+
+/**
+ * Resource types that hold and pass on what they are given (their outputs repeat their inputs), so
+ * a value routed through one is still the value. Other resources derive new things (a Key Vault in
+ * the integration's resource group is not the group).
+ */
+const PASS_THROUGH_TYPES: ReadonlySet<string> = new Set(["terraform_data", "null_resource", "time_static", "time_rotating", "time_offset", "time_sleep"]);
 
 /** azuread resource types that add a credential to an application or service principal. */
 const CREDENTIAL_TYPES: ReadonlySet<string> = new Set([
@@ -523,6 +548,12 @@ class Check {
     if (sp !== undefined && sp.client_id !== reference(p.application, "client_id")) {
       fail(`${this.pathOf(p.servicePrincipal)}.client_id`, `is ${show(sp.client_id)}; planned ${show(reference(p.application, "client_id"))}.`);
     }
+    // An owner can add credentials and act as the application.
+    for (const [address, body] of [[p.application, app], [p.servicePrincipal, sp]] as const) {
+      if (body !== undefined && JSON.stringify(body.owners) !== JSON.stringify(p.owners)) {
+        fail(`${this.pathOf(address)}.owners`, `is ${show(body.owners)}; planned ${show(p.owners)} (the deployer and additionalOwnerObjectIds).`);
+      }
+    }
     const consent = this.body(p.consent);
     if (consent !== undefined) {
       const plannedConsent = {
@@ -616,25 +647,11 @@ class Check {
 
   // ------------------------------------------------------------------ everything else in the stack
 
-  /** Side doors: other elements that grant, credential, open or re-route the integration's resources. */
+  /** Side doors: other elements that grant, credential, open, copy, silence or re-route the integration's resources. */
   public checkOtherElements(): void {
     const p = this.plan;
-    const storage = new Targets();
-    const group = new Targets();
-    const application = new Targets();
-    const principals = new Targets();
-    const secrets = new Targets();
-    const topic = new Targets();
-    [p.storageAccount, p.networkEventsContainer, p.deadLetterContainer, p.queue].forEach((a) => storage.addAddress(a));
-    group.addAddress(p.resourceGroup);
-    application.addAddress(p.application);
-    application.addAddress(p.servicePrincipal);
-    principals.addAddress(p.servicePrincipal);
-    principals.addAddress(p.systemTopic);
-    topic.addAddress(p.systemTopic);
-    p.passwords.forEach((x) => secrets.addAddress(x.address));
-    this.addAliases({ storage, group, application, principals, secrets, topic });
-
+    const sets = this.targets();
+    const { storage, group, application, principals, secrets, topic, alerting } = sets;
     const names = p.literalNames;
     const accountInId =
       names.storageAccount !== undefined
@@ -642,16 +659,14 @@ class Check {
         : undefined;
     const groupAtEnd =
       names.resourceGroup !== undefined ? new RegExp(`/resourceGroups/${escapeRegExp(names.resourceGroup)}/?$`, "i") : undefined;
-    const targetsStorage = (value: unknown): boolean => {
-      const text = typeof value === "string" ? value : JSON.stringify(value ?? null);
-      return storage.isReferredToBy(text) || (accountInId?.test(text) ?? false);
-    };
-    /** A role scope at the resource group itself (which covers the account). */
+    const textOf = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value ?? null));
+    const targetsStorage = (value: unknown): boolean => storage.isReferredToBy(textOf(value)) || (accountInId?.test(textOf(value)) ?? false);
+    /** A scope at the resource group itself (which covers the account). */
     const targetsGroup = (value: unknown): boolean => {
       if (typeof value !== "string") {
         return false;
       }
-      const trimmed = value.replace(/\/$/, "");
+      const trimmed = normalizeReferences(value).replace(/\/$/, "");
       const lastReference = /\$\{([^}]*)\}$/.exec(trimmed);
       return (lastReference !== null && group.isReferredToBy(lastReference[1])) || (groupAtEnd?.test(trimmed) ?? false);
     };
@@ -665,12 +680,13 @@ class Check {
         const path = `resource.${type}.${name}`;
         const text = JSON.stringify(body);
         const fail = (rule: BaselineRule, message: string) => this.fail(rule, path, `${path} ${message}`);
+        const role = show(body.role_definition_name ?? body.role_definition_id);
         switch (type) {
           case "azurerm_role_assignment":
-            if (principals.isReferredToBy(JSON.stringify(body.principal_id ?? null))) {
-              fail("LeastPrivilegeRoles", `grants ${show(body.role_definition_name ?? body.role_definition_id)} to a principal of the integration; it is not one of the planned assignments.`);
+            if (principals.isReferredToBy(textOf(body.principal_id))) {
+              fail("LeastPrivilegeRoles", `grants ${role} to a principal of the integration; it is not one of the planned assignments.`);
             } else if (targetsStorage(body.scope) || targetsGroup(body.scope)) {
-              fail("LeastPrivilegeRoles", `grants ${show(body.role_definition_name ?? body.role_definition_id)} on ${show(body.scope)}, which covers the integration's storage; it is not one of the planned assignments.`);
+              fail("LeastPrivilegeRoles", `grants ${role} on ${show(body.scope)}, which covers the integration's storage; it is not one of the planned assignments.`);
             }
             continue;
           case "azurerm_storage_account_network_rules":
@@ -683,10 +699,14 @@ class Check {
               fail("LocalUsersDisabled", "adds a local user to the integration's storage account.");
             }
             continue;
+          case "azurerm_storage_object_replication":
+            if (targetsStorage(body.source_storage_account_id)) {
+              fail("CrossTenantReplicationDisabled", "replicates the integration's blobs to another storage account.");
+            }
+            continue;
           case "azurerm_storage_container":
             if (
-              (targetsStorage(body.storage_account_id) || targetsStorage(body.storage_account_name) ||
-                (names.storageAccount !== undefined && body.storage_account_name === names.storageAccount)) &&
+              (targetsStorage(body.storage_account_id) || targetsStorage(body.storage_account_name) || mentions(textOf(body.storage_account_name), names.storageAccount)) &&
               body.container_access_type !== undefined &&
               body.container_access_type !== "private"
             ) {
@@ -694,7 +714,7 @@ class Check {
             }
             continue;
           case "azurerm_eventgrid_system_topic_event_subscription":
-            if (topic.isReferredToBy(JSON.stringify(body.system_topic ?? null))) {
+            if (topic.isReferredToBy(textOf(body.system_topic))) {
               fail("EventDeliveryScoped", "subscribes to the integration's system topic; only the planned subscription may.");
             }
             continue;
@@ -704,11 +724,16 @@ class Check {
               fail("EventDeliveryScoped", "subscribes to the events of the integration's storage account; only the planned subscription may.");
             }
             continue;
+          case "azurerm_monitor_alert_processing_rule_suppression":
+            if (p.alerts !== undefined && (alerting.isReferredToBy(textOf(body.scopes)) || (Array.isArray(body.scopes) && body.scopes.some(targetsGroup)))) {
+              fail("AlertsIntact", "suppresses the notifications of the integration's alerts.");
+            }
+            continue;
           default:
             break;
         }
         if (secrets.isReferredToBy(text)) {
-          fail("SecretLifetime", "refers to the integration's client secret; copy it with clientSecretKeyVaultId, or read it from the sensitive output.");
+          fail("SecretLifetime", "refers to the integration's client secret; copy it with clientSecretKeyVaultId, or read it from a sensitive output.");
         } else if (type.startsWith("azuread_") && application.isReferredToBy(text)) {
           fail(
             CREDENTIAL_TYPES.has(type) ? "SecretLifetime" : "SingleTenantApplication",
@@ -716,7 +741,7 @@ class Check {
               ? "adds a credential to the integration's application or service principal; its only credentials are the construct's client secrets."
               : "changes or grants something to the integration's application or service principal.",
           );
-        } else if (principals.isReferredToBy(text)) {
+        } else if (!PASS_THROUGH_TYPES.has(type) && principals.isReferredToBy(text)) {
           fail("LeastPrivilegeRoles", "passes a principal of the integration to a resource that can grant it access.");
         }
       }
@@ -732,44 +757,122 @@ class Check {
         );
       }
     }
+    this.checkSecretExposure(secrets);
+  }
+
+  /** Outputs and locals that would show the client secret: an output must be sensitive, and nothing may call nonsensitive() on it. */
+  private checkSecretExposure(secrets: Targets): void {
+    const outputs = isObject(this.json.output) ? this.json.output : {};
+    for (const [name, raw] of Object.entries(outputs)) {
+      const body = isObject(raw) ? raw : {};
+      const text = JSON.stringify(body.value ?? null);
+      if (!secrets.isReferredToBy(text)) {
+        continue;
+      }
+      const path = `output.${name}`;
+      if (body.sensitive !== true) {
+        this.fail("SecretLifetime", `${path}.sensitive`, `${path} shows the integration's client secret without sensitive = true; Terraform would print it.`);
+      }
+      if (/nonsensitive\s*\(/.test(text)) {
+        this.fail("SecretLifetime", `${path}.value`, `${path} calls nonsensitive() on the integration's client secret; Terraform would print it.`);
+      }
+    }
+    const locals = isObject(this.json.locals) ? this.json.locals : {};
+    for (const [name, value] of Object.entries(locals)) {
+      const text = JSON.stringify(value ?? null);
+      if (/nonsensitive\s*\(/.test(text) && secrets.isReferredToBy(text)) {
+        this.fail("SecretLifetime", `locals.${name}`, `locals.${name} calls nonsensitive() on the integration's client secret.`);
+      }
+    }
   }
 
   /**
-   * Data sources and locals that stand for the integration's resources: they refer to them, or
-   * look them up by their literal name. Found until nothing new turns up.
+   * What counts as the integration's resources, for the side doors: their addresses (at the
+   * attribute that matters where one does: a principal's id, a secret's value), and every element
+   * that stands for them — a data source that looks them up (by reference, or by their name written
+   * out in any case), a local, a variable whose default names them, a module, or a resource that
+   * only passes values through (terraform_data, null_resource, time_*). Found until nothing new
+   * turns up.
    */
-  private addAliases(sets: {
-    storage: Targets;
-    group: Targets;
-    application: Targets;
-    principals: Targets;
-    secrets: Targets;
-    topic: Targets;
-  }): void {
-    const names = this.plan.literalNames;
-    const locals = isObject(this.json.locals) ? this.json.locals : {};
-    const candidates: { name: string; text: string; body: Json; type?: string }[] = [];
+  private targets(): { [set in "storage" | "group" | "application" | "principals" | "secrets" | "topic" | "alerting"]: Targets } {
+    const p = this.plan;
+    const sets = {
+      storage: new Targets(),
+      group: new Targets(),
+      application: new Targets(),
+      principals: new Targets(),
+      secrets: new Targets(),
+      topic: new Targets(),
+      alerting: new Targets(),
+    };
+    const ref = (address: Address, attribute?: string) =>
+      `${address.data ? "data." : ""}${address.type}.${address.name}${attribute === undefined ? "" : `.${attribute}`}`;
+    [p.storageAccount, p.networkEventsContainer, p.deadLetterContainer, p.queue].forEach((a) => sets.storage.add(ref(a)));
+    sets.group.add(ref(p.resourceGroup));
+    sets.application.add(ref(p.application));
+    sets.application.add(ref(p.servicePrincipal));
+    sets.principals.add(ref(p.servicePrincipal));
+    sets.principals.add(ref(p.systemTopic, "identity"));
+    sets.topic.add(ref(p.systemTopic));
+    p.passwords.forEach((x) => sets.secrets.add(ref(x.address, "value")));
+    [p.systemTopic, p.storageAccount, ...(p.alerts?.metricAlerts.map((a) => a.address) ?? [])].forEach((a) => sets.alerting.add(ref(a)));
+    sets.alerting.add(ref(p.resourceGroup));
+
+    const names = p.literalNames;
+    /** `value`: what a local, variable default or pass-through holds, to compare with a name. */
+    const candidates: { name: string; text: string; kind: "data" | "value"; type?: string; value?: unknown }[] = [];
     for (const [type, byName] of Object.entries(this.dataSources)) {
       for (const [name, raw] of Object.entries(byName)) {
         if (!this.planned.has(`data.${type}.${name}`) && isObject(raw)) {
-          const body = withoutMetadata(raw);
-          candidates.push({ name: `data.${type}.${name}`, text: JSON.stringify(body), body, type });
+          candidates.push({ name: `data.${type}.${name}`, text: JSON.stringify(withoutMetadata(raw)), kind: "data", type });
         }
       }
     }
-    for (const [name, value] of Object.entries(locals)) {
-      candidates.push({ name: `local.${name}`, text: JSON.stringify(value ?? null), body: {} });
+    for (const [type, byName] of Object.entries(this.resources)) {
+      for (const [name, raw] of Object.entries(byName)) {
+        if (PASS_THROUGH_TYPES.has(type) && !this.planned.has(`resource.${type}.${name}`) && isObject(raw)) {
+          candidates.push({ name: `${type}.${name}`, text: JSON.stringify(withoutMetadata(raw)), kind: "value" });
+        }
+      }
     }
+    const blocks: [string, string][] = [["locals", "local"], ["variable", "var"], ["module", "module"]];
+    for (const [block, prefix] of blocks) {
+      const entries = isObject(this.json[block]) ? (this.json[block] as Json) : {};
+      for (const [name, value] of Object.entries(entries)) {
+        const held = prefix === "var" && isObject(value) ? value.default : prefix === "local" ? value : undefined;
+        candidates.push({ name: `${prefix}.${name}`, text: JSON.stringify(value ?? null), kind: "value", value: held });
+      }
+    }
+    /** Which sets a data source of this type can stand for: the things it looks up. */
+    const looksUp = (type: string | undefined): (keyof typeof sets)[] => {
+      switch (type) {
+        case "azurerm_storage_account":
+        case "azurerm_storage_container":
+        case "azurerm_storage_queue":
+        case "azurerm_resources":
+          return ["storage"];
+        case "azurerm_resource_group":
+          return ["group"];
+        case "azuread_application":
+          return ["application"];
+        case "azuread_service_principal":
+          return ["application", "principals"];
+        default:
+          return [];
+      }
+    };
     for (const c of candidates) {
-      if (c.type === "azurerm_storage_account" && names.storageAccount !== undefined && c.body.name === names.storageAccount) {
+      const allowed = c.kind === "data" ? looksUp(c.type) : (Object.keys(sets) as (keyof typeof sets)[]);
+      // The storage account's name is unique in Azure: whatever names it stands for it.
+      if (mentions(c.text, names.storageAccount) && (c.kind === "value" || allowed.includes("storage"))) {
         sets.storage.add(c.name);
       }
-      if (c.type === "azurerm_resource_group" && names.resourceGroup !== undefined && c.body.name === names.resourceGroup) {
+      // A resource group's name is not: only a lookup of the group, or a local or variable that is exactly it.
+      const isGroupName = typeof c.value === "string" && names.resourceGroup !== undefined && c.value.toLowerCase() === names.resourceGroup.toLowerCase();
+      if ((c.type === "azurerm_resource_group" && mentions(c.text, names.resourceGroup)) || isGroupName) {
         sets.group.add(c.name);
       }
-      const byDisplayName =
-        names.applicationDisplayName !== undefined && c.body.display_name === names.applicationDisplayName;
-      if ((c.type === "azuread_application" || c.type === "azuread_service_principal") && byDisplayName) {
+      if ((c.type === "azuread_application" || c.type === "azuread_service_principal") && mentions(c.text, names.applicationDisplayName)) {
         sets.application.add(c.name);
         if (c.type === "azuread_service_principal") {
           sets.principals.add(c.name);
@@ -780,16 +883,16 @@ class Check {
     while (grew) {
       grew = false;
       for (const c of candidates) {
-        for (const set of Object.values(sets)) {
-          if (set.isReferredToBy(c.text) && set.add(c.name)) {
+        const allowed = c.kind === "data" ? looksUp(c.type) : (Object.keys(sets) as (keyof typeof sets)[]);
+        for (const key of allowed) {
+          const via = key === "principals" ? sets.application : sets[key];
+          if ((sets[key].isReferredToBy(c.text) || (key === "principals" && c.type === "azuread_service_principal" && via.isReferredToBy(c.text))) && sets[key].add(c.name)) {
             grew = true;
           }
         }
-        if (c.type === "azuread_service_principal" && sets.application.isReferredToBy(c.text) && sets.principals.add(c.name)) {
-          grew = true;
-        }
       }
     }
+    return sets;
   }
 }
 

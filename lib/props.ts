@@ -44,7 +44,7 @@ export const BASELINE_RULES = {
   InfrastructureEncryption: "data is encrypted twice at rest (infrastructure_encryption_enabled true)",
   LocalUsersDisabled: "no local (SFTP) users (local_user_enabled false, sftp_enabled false, no azurerm_storage_account_local_user)",
   CrossTenantReplicationDisabled:
-    "objects cannot be replicated to another tenant (cross_tenant_replication_enabled false)",
+    "objects are not replicated out of the account (cross_tenant_replication_enabled false, no azurerm_storage_object_replication from it)",
   FirewallDenyByDefault:
     "the storage firewall denies by default and lets through only trusted Azure services and allowedIpRanges (network_rules, given once, and no azurerm_storage_account_network_rules)",
   LeastPrivilegeRoles:
@@ -52,11 +52,11 @@ export const BASELINE_RULES = {
   EventDeliveryScoped:
     "only new DeviceNetworkEvents blobs are forwarded, only to the integration's queue, with the topic's managed identity; the containers and the queue stay in the integration's storage account; no other event subscription reads the account",
   SingleTenantApplication:
-    "the Entra application is single-tenant and holds exactly Machine.Read.All on the Defender API, granted to its own service principal; nothing else in the stack changes the application or its service principal",
+    "the Entra application is single-tenant, owned as planned, and holds exactly Machine.Read.All on the Defender API, granted to its own service principal; nothing else in the stack changes the application or its service principal",
   SecretLifetime:
-    "the application's only credentials are the construct's client secrets, each expiring on the date the construct computes (at most 24 months after it is created), and nothing else refers to them",
+    "the application's only credentials are the construct's client secrets, each expiring on the date the construct computes (at most 24 months after it is created); nothing else copies them, and no output or local shows them",
   AlertsIntact:
-    "the integration's alerts stay enabled and notify only the planned action group, whose receivers are exactly the planned e-mail addresses",
+    "the integration's alerts stay enabled, unsuppressed, and notify only the planned action group, whose receivers are exactly the planned e-mail addresses",
   WrittenAsPlanned:
     "every resource of the integration is written once, at its own address, as a single resource: not removed, without count, for_each or dynamic blocks, and without ignore_changes on what the baseline checks",
 } as const;
@@ -85,8 +85,11 @@ export interface IntegrationProviders {
   readonly time?: TerraformProvider;
 }
 
+/** Azure Monitor's window size for each allowed `alerts.noEventsForHours`. */
+export const NO_EVENTS_WINDOWS = { 1: "PT1H", 6: "PT6H", 12: "PT12H", 24: "P1D" } as const;
+
 /** How long without a matched event the "no events" alert waits, in hours (an Azure Monitor window). */
-export type NoEventsWindowHours = 1 | 6 | 12 | 24;
+export type NoEventsWindowHours = keyof typeof NO_EVENTS_WINDOWS;
 
 /**
  * Azure Monitor metric alerts for the failures that are otherwise silent. Exactly one of

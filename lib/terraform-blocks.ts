@@ -36,18 +36,31 @@ export class RemovedBlock extends TerraformElement {
 }
 
 /**
- * The Terraform versions a stack needs (`terraform { required_version }`), written by an element
- * rather than a stack override: cdktf renders stack overrides of the `terraform` block wrongly in
- * HCL.
+ * The oldest Terraform a stack can use (`terraform { required_version = ">= …" }`), written by an
+ * element rather than a stack override: cdktf renders stack overrides of the `terraform` block
+ * wrongly in HCL. One per stack: see {@link requireTerraformVersion}.
  */
 export class RequiredTerraformVersion extends TerraformElement {
-  public constructor(
-    scope: Construct,
-    id: string,
-    /** A version constraint, `">= 1.5.0"`. */
-    public readonly constraint: string,
-  ) {
+  private minimum: string;
+
+  public constructor(scope: Construct, id: string, minimum: string) {
     super(scope, id, "terraform");
+    this.minimum = minimum;
+  }
+
+  /** The version constraint, `">= 1.5.0"`. */
+  public get constraint(): string {
+    return `>= ${this.minimum}`;
+  }
+
+  /** Raises the minimum to `version` if that is newer. */
+  public atLeast(version: string): void {
+    const parts = (v: string) => v.split(".").map(Number);
+    const [a, b] = [parts(version), parts(this.minimum)];
+    const newer = a.findIndex((n, i) => n !== (b[i] ?? 0));
+    if (newer !== -1 && a[newer] > (b[newer] ?? 0)) {
+      this.minimum = version;
+    }
   }
 
   public override toTerraform(): { [key: string]: unknown } {
@@ -57,6 +70,18 @@ export class RequiredTerraformVersion extends TerraformElement {
   /** Nothing: cdktf 0.21's HCL renderer cannot render extra `terraform` settings; see {@link addTerraformBlocksToHcl}. */
   public override toHclTerraform(): { [key: string]: unknown } {
     return {};
+  }
+}
+
+const REQUIRED_VERSION_ID = "xshield-mde-terraform-version";
+
+/** Makes `stack` require at least Terraform `version` (one constraint per stack, the newest asked for). */
+export function requireTerraformVersion(stack: IConstruct, version: string): void {
+  const existing = stack.node.tryFindChild(REQUIRED_VERSION_ID);
+  if (existing instanceof RequiredTerraformVersion) {
+    existing.atLeast(version);
+  } else {
+    new RequiredTerraformVersion(stack, REQUIRED_VERSION_ID, version);
   }
 }
 

@@ -2,6 +2,7 @@ import {
   BASELINE_RULES,
   defaultRotationMonths,
   maxRotationMonths,
+  NO_EVENTS_WINDOWS,
   XSHIELD_MDE_INTEGRATION_DEFAULTS,
   type XshieldMdeIntegrationProps,
   type XshieldMdeStackProps,
@@ -313,7 +314,6 @@ function checkSecretMonths(props: XshieldMdeIntegrationProps, c: Collector): voi
   );
 }
 
-const NO_EVENTS_WINDOWS = [1, 6, 12, 24] as const;
 /** Azure's limit of e-mail receivers in one action group. */
 const MAX_EMAIL_RECEIVERS = 1000;
 const ACTION_GROUP_ID =
@@ -392,7 +392,7 @@ function checkAlerts(value: unknown, c: Collector): void {
       literalProblem(alerts.noEventsForHours, "alerts.noEventsForHours", "is mapped to one of Azure Monitor's window sizes at synth time"),
       isToken(alerts.noEventsForHours)
         ? undefined
-        : NO_EVENTS_WINDOWS.includes(alerts.noEventsForHours as 1)
+        : Object.keys(NO_EVENTS_WINDOWS).includes(String(alerts.noEventsForHours)) && typeof alerts.noEventsForHours === "number"
           ? undefined
           : `alerts.noEventsForHours ${show(alerts.noEventsForHours)}: must be 1, 6, 12 or 24 (the window sizes Azure Monitor offers: PT1H, PT6H, PT12H, P1D); use e.g. 6.`,
     );

@@ -1,6 +1,6 @@
 /**
- * Checks on the JSON a stack writes: the one place in `lib/` that leans on how cdktf works
- * inside, tested by `__tests__/written-json.test.ts`, which fails the day cdktf changes under it.
+ * Checks on the JSON a stack writes. It leans on how cdktf writes a stack, so
+ * `__tests__/written-json.test.ts` tests exactly that and fails the day cdktf changes under it.
  *
  * Every way cdktf turns a stack into Terraform goes through two public methods of the stack:
  * `toTerraform()` (the JSON that `app.synth()` writes, and what `Testing.synth` returns) and

@@ -25,7 +25,12 @@ import { EventgridSystemTopic } from "@cdktf/provider-azurerm/lib/eventgrid-syst
 import { EventgridSystemTopicEventSubscription } from "@cdktf/provider-azurerm/lib/eventgrid-system-topic-event-subscription";
 import { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
 import { MonitorActionGroup } from "@cdktf/provider-azurerm/lib/monitor-action-group";
-import { MonitorMetricAlert, MonitorMetricAlertCriteria } from "@cdktf/provider-azurerm/lib/monitor-metric-alert";
+import {
+  MonitorMetricAlert,
+  monitorMetricAlertActionToTerraform,
+  MonitorMetricAlertCriteria,
+  monitorMetricAlertCriteriaToTerraform,
+} from "@cdktf/provider-azurerm/lib/monitor-metric-alert";
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { StorageAccount } from "@cdktf/provider-azurerm/lib/storage-account";
@@ -44,8 +49,8 @@ import {
   ROLES,
   STORAGE_SYSTEM_TOPIC_TYPE,
 } from "./constants";
-import { NoEventsWindowHours, ResolvedIntegrationProps, resolveIntegrationProps, XshieldMdeIntegrationProps } from "./props";
-import { RemovedBlock } from "./terraform-blocks";
+import { NO_EVENTS_WINDOWS, ResolvedIntegrationProps, resolveIntegrationProps, XshieldMdeIntegrationProps } from "./props";
+import { RemovedBlock, requireTerraformVersion } from "./terraform-blocks";
 import { azurermProviderWarnings, throwIfInvalid, validateIntegrationProps } from "./validation";
 import { checkWrittenJson, TerraformJson } from "./written-json";
 
@@ -58,9 +63,6 @@ function containerScope(accountId: string, containerName: string): string {
 function queueScope(accountId: string, queueName: string): string {
   return `${accountId}/queueServices/default/queues/${queueName}`;
 }
-
-/** Azure Monitor's window size for each allowed `alerts.noEventsForHours`. */
-const NO_EVENTS_WINDOWS: { readonly [hours in NoEventsWindowHours]: string } = { 1: "PT1H", 6: "PT6H", 12: "PT12H", 24: "P1D" };
 
 /** The alerts of an integration with `alerts` set. */
 export interface IntegrationAlertResources {
@@ -144,7 +146,7 @@ export class XshieldMdeIntegration extends Construct {
   /** Event Grid: Storage Blob Data Contributor on the dead-letter container. */
   public readonly deadLetterWriterAssignment: RoleAssignment;
   /** Contributor on the storage account, one per `streamingApiOperatorObjectIds` entry. */
-  public readonly streamingApiOperatorAssignments: RoleAssignment[];
+  public readonly streamingApiOperatorAssignments: readonly RoleAssignment[];
   /** The action group the alerts mail, when `alerts.emailReceivers` is set. */
   public readonly alertActionGroup?: MonitorActionGroup;
   /** The alerts, when `alerts` is set. */
@@ -488,6 +490,9 @@ export class XshieldMdeIntegration extends Construct {
     }
 
     this.useProviders(config.providers);
+    // plantimestamp() (the rotation) needs Terraform 1.5; the removed block that keeps a resource
+    // group createResourceGroup false no longer manages needs 1.7. In any stack, not only ours.
+    requireTerraformVersion(TerraformStack.of(this), config.createResourceGroup ? "1.5.0" : "1.7.0");
 
     // The guard judges the JSON the stack finally writes, after everything else has had its say.
     checkWrittenJson(TerraformStack.of(this), (json) => this.enforceBaseline(json));
@@ -593,7 +598,8 @@ export class XshieldMdeIntegration extends Construct {
             operator: "GreaterThan",
             threshold: alerts.queueBacklogMessages,
           },
-          windowSize: "PT6H",
+          // A capacity metric Azure refreshes about daily: a day's window always holds a value.
+          windowSize: "P1D",
           frequency: "PT1H",
           description:
             `More than ${alerts.queueBacklogMessages} notifications wait on the queue of ${account}: Xshield is not reading them (Azure refreshes this count about daily). ` +
@@ -717,6 +723,7 @@ export class XshieldMdeIntegration extends Construct {
         attributes: { value: resolve(this.scheduleExpressions[i]) },
       })),
       secretLifetimeMonths: c.clientSecretExpiryMonths,
+      owners: resolve(this.application.ownersInput),
       otherElements: this.node
         .findAll()
         .filter((n): n is TerraformElement => TerraformElement.isTerraformElement(n) && ("terraformResourceType" in n || n instanceof TerraformLocal))
@@ -737,20 +744,13 @@ export class XshieldMdeIntegration extends Construct {
           : {
               metricAlerts: this.plannedAlerts.map((a) => ({
                 address: address(a.resource),
+                // The provider's own serializers write the blocks as the resource writes them.
                 attributes: resolve({
                   scopes: [a.scope],
-                  criteria: [
-                    {
-                      metric_namespace: a.criteria.metricNamespace,
-                      metric_name: a.criteria.metricName,
-                      aggregation: a.criteria.aggregation,
-                      operator: a.criteria.operator,
-                      threshold: a.criteria.threshold,
-                    },
-                  ],
+                  criteria: [monitorMetricAlertCriteriaToTerraform(a.criteria)],
                   window_size: a.windowSize,
                   frequency: a.frequency,
-                  action: [{ action_group_id: a.actionGroupId }],
+                  action: [monitorMetricAlertActionToTerraform({ actionGroupId: a.actionGroupId })],
                 }) as { [key: string]: unknown },
               })),
               actionGroup:

@@ -5,7 +5,6 @@ import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { TimeProvider } from "@cdktf/provider-time/lib/provider";
 import { RESOURCE_PROVIDERS } from "./constants";
 import { XshieldMdeStackProps } from "./props";
-import { RequiredTerraformVersion } from "./terraform-blocks";
 import { throwIfInvalid, validateIntegrationProps, validateStackProps } from "./validation";
 import { XshieldMdeIntegration } from "./xshield-mde-integration";
 
@@ -164,9 +163,6 @@ export class XshieldMdeStack extends TerraformStack {
       resourceProviderRegistrations: "none",
       resourceProvidersToRegister: [...RESOURCE_PROVIDERS],
     });
-    // plantimestamp() (the secret rotation) needs Terraform 1.5; a removed block (keeping a
-    // resource group that createResourceGroup false no longer manages) needs 1.7.
-    new RequiredTerraformVersion(this, "terraform-version", props.integration.createResourceGroup === false ? ">= 1.7.0" : ">= 1.5.0");
     new TimeProvider(this, "time");
 
     const backend = props.backend ?? { type: "local" };
