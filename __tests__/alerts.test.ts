@@ -1,4 +1,4 @@
-import { TerraformStack, Testing } from "cdktf";
+import { TerraformStack, Testing, Token } from "cdktf";
 import { IntegrationAlerts, XshieldMdeIntegrationProps } from "../lib/props";
 import { validateIntegrationProps } from "../lib/validation";
 import { XshieldMdeIntegration } from "../lib/xshield-mde-integration";
@@ -136,13 +136,32 @@ describe("bad alerts settings are refused, naming the prop", () => {
     ["a backlog of 0", { actionGroupId: ACTION_GROUP, queueBacklogMessages: 0 }, /^alerts\.queueBacklogMessages 0: must be a whole number from 1 to 100000/],
     ["a misspelt setting", { actionGroupId: ACTION_GROUP, severty: 1 }, /^alerts\.severty: is not a setting of alerts/],
     ["not an object", "secops@contoso.com", /^alerts "secops@contoso\.com": must be an object/],
+    ["a list", ["secops@contoso.com"], /^alerts \["secops@contoso\.com"\]: must be an object/],
+    ["null", null, /^alerts null: must be an object/],
+    ["an action group id with more after the name", { actionGroupId: `${ACTION_GROUP}/extra` }, /^alerts\.actionGroupId .*does not have that shape/],
+    ["an action group id with something before it", { actionGroupId: `x${ACTION_GROUP}` }, /^alerts\.actionGroupId .*does not have that shape/],
+    ["an action group id in a list", { actionGroupId: [ACTION_GROUP] }, /^alerts\.actionGroupId \[.*does not have that shape/],
+    [
+      "an action group id with a bad resource group",
+      { actionGroupId: ACTION_GROUP.replace(/resourceGroups\/[^/]+/, "resourceGroups/rg!ops") },
+      /^alerts\.actionGroupId .*has the resource group "rg!ops", which breaks the resource group rule/,
+    ],
+    ["an address with text before it", { emailReceivers: ["secops team@contoso.com"] }, /^alerts\.emailReceivers\[0\] "secops team@contoso\.com": must be an e-mail address/],
+    ["an address with text after it", { emailReceivers: ["secops@contoso.com team"] }, /^alerts\.emailReceivers\[0\] "secops@contoso\.com team": must be an e-mail address/],
+    ["an address that is not text", { emailReceivers: [42] }, /^alerts\.emailReceivers\[0\] 42: must be an e-mail address/],
+    ["receivers that are not a list", { emailReceivers: "secops@contoso.com" }, /^alerts\.emailReceivers "secops@contoso\.com": must be a list/],
   ])("%s", (_, alerts, message) => {
     expect(errors(alerts)).toEqual([expect.stringMatching(message)]);
   });
 
-  test("too many addresses for one action group", () => {
+  test("too many addresses for one action group; Azure's limit itself is accepted", () => {
     const many = Array.from({ length: 1001 }, (_, i) => `user${i}@contoso.com`);
     expect(errors({ emailReceivers: many })).toEqual([expect.stringMatching(/^alerts\.emailReceivers \(1001 addresses\): must hold at most 1000/)]);
+    expect(errors({ emailReceivers: many.slice(0, 1000) })).toEqual([]);
+  });
+
+  test("a token address is refused once, as a token, and not also as a malformed address", () => {
+    expect(errors({ emailReceivers: [Token.asString({ Ref: "mail" })] })).toEqual([expect.stringMatching(/^alerts\.emailReceivers\[0\]: is a token/)]);
   });
 
   test("the construct refuses them before anything is synthesized", () => {

@@ -574,6 +574,71 @@ describe("stack props", () => {
   });
 });
 
+describe("values a JavaScript caller could pass are refused once, without a crash", () => {
+  it("rolePropagationWaitSeconds", () => {
+    expectOneError({ rolePropagationWaitSeconds: 1.5 }, "rolePropagationWaitSeconds 1.5: must be a whole number from 0 to 1800");
+    expectOneError({ rolePropagationWaitSeconds: -1 }, "rolePropagationWaitSeconds -1:");
+    expect(validate({ rolePropagationWaitSeconds: 0 }).errors).toEqual([]);
+  });
+
+  it("a baseline exception that is not an object", () => {
+    expect(validate({ baselineExceptions: loosely([null]) }).errors).toEqual([expect.stringMatching(/^baselineExceptions\[0\] null: must be an object \{ rule, reason \}/)]);
+  });
+
+  it("exceptions without a valid rule are not also reported as repeats", () => {
+    for (const exceptions of [[{}, {}], [{ rule: 5, reason: "x".repeat(20) }, { rule: 5, reason: "x".repeat(20) }]]) {
+      const { errors, warnings } = validate({ baselineExceptions: loosely(exceptions) });
+      expect(errors.map((e) => e.split(" ")[0])).toEqual(expect.arrayContaining(["baselineExceptions[0].rule", "baselineExceptions[1].rule"]));
+      expect(warnings).toEqual([]);
+    }
+  });
+
+  it("a rotation is not checked against an expiry that is itself refused or a token", () => {
+    expect(validate({ clientSecretExpiryMonths: 30, clientSecretRotationMonths: 2 }).errors).toEqual([expect.stringMatching(/^clientSecretExpiryMonths 30:/)]);
+    expect(validate({ clientSecretExpiryMonths: Token.asNumber({ Ref: "e" }), clientSecretRotationMonths: 2 }).errors).toEqual([
+      expect.stringMatching(/^clientSecretExpiryMonths: is a token/),
+    ]);
+  });
+
+  it("a Streaming API operator id that is not text", () => {
+    expect(validate({ streamingApiOperatorObjectIds: loosely([5, 5]) }).errors).toEqual([
+      expect.stringMatching(/^streamingApiOperatorObjectIds\[0\] 5: must be a string/),
+      expect.stringMatching(/^streamingApiOperatorObjectIds\[1\] 5: must be a string/),
+    ]);
+  });
+
+  it("a refused IP range gets no warning about its breadth, and refused repeats no warning about repeating", () => {
+    const invalid = validate({ allowedIpRanges: ["10.0.0.0/8", "20.0.0.0/8x"] });
+    expect(invalid.errors.map((e) => e.split(" ")[0])).toEqual(["allowedIpRanges[0]", "allowedIpRanges[1]"]);
+    expect(invalid.warnings).toEqual([]);
+    const numbers = validate({ allowedIpRanges: loosely([5, 5]) });
+    expect(numbers.errors).toHaveLength(2);
+    expect(numbers.warnings).toEqual([]);
+  });
+
+  it.each([["a string", "prod"], ["a list", ["prod"]], ["null", null]])("tags that are %s", (_, tags) => {
+    expect(validate({ tags: loosely(tags) }).errors).toEqual([expect.stringMatching(/^tags .*: must be an object of tag names to string values/)]);
+  });
+
+  it.each([["null", null], ["a string", "prod"]])("stack props whose integration is %s", (_, integration) => {
+    expect(validateStackProps({ integration: loosely(integration) }).errors).toEqual([expect.stringMatching(/^integration .*: is required/)]);
+  });
+
+  it("a backend whose type is a token is refused once", () => {
+    const backend = loosely<XshieldMdeStackProps["backend"]>({ type: Token.asString({ Ref: "t" }) });
+    expect(validateStackProps({ integration: VALID, backend }).errors).toEqual([expect.stringMatching(/^backend\.type: is a token/)]);
+  });
+
+  it("a local backend without a path, and an azurerm backend's useAzureadAuth", () => {
+    expect(validateStackProps({ integration: VALID, backend: { type: "local" } }).errors).toEqual([]);
+    const azurerm = { type: "azurerm" as const, resourceGroupName: "rg-state", storageAccountName: "ststate", containerName: "tfstate" };
+    expect(validateStackProps({ integration: VALID, backend: { ...azurerm, useAzureadAuth: true } }).errors).toEqual([]);
+    expect(validateStackProps({ integration: VALID, backend: { ...azurerm, useAzureadAuth: loosely("yes") } }).errors).toEqual([
+      expect.stringMatching(/^backend\.useAzureadAuth "yes": must be true or false/),
+    ]);
+  });
+});
+
 describe("in the construct", () => {
   it("bad props fail construction once, with every problem", async () => {
     const { XshieldMdeIntegration } = await import("../lib/xshield-mde-integration");

@@ -5,7 +5,7 @@ export const PASSES = [
   {
     name: "rules",
     mutate: ["lib/rules.ts", "lib/validation.ts"],
-    tests: ["rules", "validation", "alerts"],
+    tests: ["rules", "validation", "alerts", "stack", "tokens", "integration"],
   },
   {
     name: "guard",
