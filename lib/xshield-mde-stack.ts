@@ -32,17 +32,7 @@ export const OUTPUT_NAMES = {
 /** One stack output: its Terraform name, the integration attribute it shows, and where it goes. */
 interface OutputSpec {
   readonly name: (typeof OUTPUT_NAMES)[keyof typeof OUTPUT_NAMES];
-  readonly attribute:
-    | "clientId"
-    | "tenantId"
-    | "clientSecret"
-    | "storageAccountName"
-    | "queueName"
-    | "storageAccountId"
-    | "clientSecretExpiresAt"
-    | "clientSecretPreviousExpiresAt"
-    | "clientSecretNextRotationAt"
-    | "clientSecretSlot";
+  readonly attribute: keyof typeof OUTPUT_NAMES;
   readonly description: string;
   readonly sensitive?: boolean;
 }

@@ -22,6 +22,7 @@ export const PASSES = [
       "lib/props.ts",
       "lib/constants.ts",
       "lib/terraform-blocks.ts",
+      "lib/index.ts",
     ],
     tests: [],
   },

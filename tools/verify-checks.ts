@@ -28,6 +28,7 @@ import { isRestError } from "@azure/core-rest-pipeline";
 import { QueueClient, type PeekedMessageItem } from "@azure/storage-queue";
 import { DEAD_LETTER_CONTAINER_NAME, MACHINE_READ_ALL, NETWORK_EVENTS_CONTAINER_NAME, ROLES } from "../lib/constants";
 import { streamingApiInstructions } from "../lib/xshield-mde-integration";
+import type { OUTPUT_NAMES } from "../lib/xshield-mde-stack";
 import type { DeployedOutputs } from "./deployed-outputs";
 
 // ---------------------------------------------------------------------------------------------
@@ -178,20 +179,8 @@ export class VerifyOptionsError extends Error {
   }
 }
 
-/** The values verify needs from the deployment. */
-export type VerifyInputs = Pick<
-  DeployedOutputs,
-  | "clientId"
-  | "tenantId"
-  | "clientSecret"
-  | "storageAccountName"
-  | "queueName"
-  | "storageAccountId"
-  | "clientSecretExpiresAt"
-  | "clientSecretPreviousExpiresAt"
-  | "clientSecretNextRotationAt"
-  | "clientSecretSlot"
->;
+/** The values verify needs from the deployment: every stack output. */
+export type VerifyInputs = Pick<DeployedOutputs, keyof typeof OUTPUT_NAMES>;
 
 // ---------------------------------------------------------------------------------------------
 // Defaults and endpoint resolution
