@@ -1,0 +1,71 @@
+// What docs/mutation-testing.md promises about `npm run mutation`: every file of lib/ is mutated
+// in exactly one pass, and only message wording is left out of the score.
+import { execFileSync } from "child_process";
+import { readdirSync } from "fs";
+import * as path from "path";
+
+const ROOT = path.join(__dirname, "..");
+
+/** Runs a snippet of ES module code in a fresh node and returns what it prints as JSON. */
+function evaluate(code: string): unknown {
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", code], { cwd: ROOT, encoding: "utf8" });
+  return JSON.parse(out);
+}
+
+describe("the passes of npm run mutation", () => {
+  const passes = evaluate(
+    'import { PASSES } from "./tools/mutation-passes.mjs"; console.log(JSON.stringify(PASSES));',
+  ) as { name: string; mutate: string[]; tests: string[] }[];
+
+  it("mutate every file of lib/, each in one pass", () => {
+    const mutated = passes.flatMap((p) => p.mutate).sort();
+    const files = readdirSync(path.join(ROOT, "lib"))
+      .filter((f) => f.endsWith(".ts"))
+      .map((f) => `lib/${f}`)
+      .sort();
+    expect(mutated).toEqual(files);
+  });
+
+  it("name only suites that exist", () => {
+    const suites = new Set(readdirSync(path.join(ROOT, "__tests__")).filter((f) => f.endsWith(".test.ts")).map((f) => f.replace(/\.test\.ts$/, "")));
+    for (const pass of passes) {
+      for (const name of pass.tests) {
+        expect(suites).toContain(name);
+      }
+    }
+  });
+});
+
+describe("the message-wording ignorer", () => {
+  const prose = (texts: string[]) =>
+    evaluate(
+      `import { isProse } from "./tools/stryker-message-wording.mjs"; console.log(JSON.stringify(${JSON.stringify(texts)}.map(isProse)));`,
+    ) as boolean[];
+
+  it("leaves out the wording of messages", () => {
+    const sentences = [
+      "must be a whole number from 1 to 24",
+      ", but it ",
+      "Secure baseline violated in ",
+      " addresses through the storage firewall; ",
+      "Copy it from `az monitor action-group show`.",
+    ];
+    expect(prose(sentences)).toEqual(sentences.map(() => true));
+  });
+
+  it("still mutates values, names and paths, which decide what is written or checked", () => {
+    const values = [
+      "TLS1_2",
+      "AzureServices",
+      "Storage Blob Data Reader",
+      "Storage Queue Data Message Processor",
+      "min_tls_version",
+      "Microsoft.Storage.BlobCreated",
+      "/queueServices/default/queues/",
+      "SelectedNetworks",
+      "",
+      "P1D",
+    ];
+    expect(prose(values)).toEqual(values.map(() => false));
+  });
+});
