@@ -12,7 +12,7 @@ export default {
   mutate: pass.mutate,
   coverageAnalysis: "perTest",
   concurrency: 2,
-  timeoutMS: 30000,
+  timeoutMS: 15000,
   incremental: true,
   incrementalFile: `reports/mutation/${pass.name}.incremental.json`,
   reporters: ["clear-text", "progress-append-only", "json"],
