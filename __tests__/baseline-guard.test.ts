@@ -688,10 +688,10 @@ describe("secure-baseline guard: routes found in review", () => {
 
   test("an output that would print the client secret", () => {
     expect(synthWith((i, s) => new TerraformOutput(s, "leak", { value: Fn.nonsensitive(i.clientSecret), sensitive: true }))).toThrow(
-      "[SecretLifetime] output.leak calls nonsensitive()",
+      "[SecretLifetime] output.leak.value calls nonsensitive()",
     );
     expect(synthWith((i, s) => new TerraformOutput(s, "plain", { value: i.clientSecretSlotA.value }))).toThrow(
-      "[SecretLifetime] output.plain shows the integration's client secret without sensitive = true",
+      "[SecretLifetime] output.plain.sensitive is not true, but the output shows the integration's client secret",
     );
     expect(synthWith((i, s) => new TerraformLocal(s, "bare", Fn.nonsensitive(i.clientSecret)))).toThrow("[SecretLifetime] locals.bare calls nonsensitive()");
     expect(synthWith((i, s) => new TerraformOutput(s, "secret", { value: i.clientSecret, sensitive: true }))).not.toThrow();

@@ -10,7 +10,7 @@ export const PASSES = [
   {
     name: "guard",
     mutate: ["lib/baseline-guard.ts", "lib/written-json.ts"],
-    tests: ["baseline-guard", "written-json", "alerts"],
+    tests: ["baseline-guard", "baseline-guard-items", "written-json", "alerts", "tokens", "integration"],
   },
   {
     name: "construct",

@@ -1,0 +1,476 @@
+// The guard, item by item: every attribute it keeps from ignore_changes, every planned element it
+// misses when it is gone, every type that passes a value through or adds a credential, and the
+// edges of each side-door check (what still counts as the integration's, and what does not).
+// The lists here are written out independently of lib/baseline-guard.ts, so dropping an item
+// there fails a test here.
+import { TerraformElement, TerraformStack, Testing } from "cdktf";
+import { BaselinePlan, findBaselineViolations } from "../lib/baseline-guard";
+import { BaselineRule, XshieldMdeIntegrationProps } from "../lib/props";
+import type { TerraformJson } from "../lib/written-json";
+import { XshieldMdeIntegration } from "../lib/xshield-mde-integration";
+import { VALID_PROPS } from "./support/synth";
+
+type Tweak = (i: XshieldMdeIntegration, stack: TerraformStack) => void;
+
+function synthWith(tweak: Tweak, props: Partial<XshieldMdeIntegrationProps> = {}): () => string {
+  const stack = new TerraformStack(Testing.app(), "test");
+  const integration = new XshieldMdeIntegration(stack, "integration", { ...VALID_PROPS, ...props });
+  tweak(integration, stack);
+  return () => Testing.synth(stack);
+}
+
+/** The message of what `synth` throws ("" when it does not), for several assertions on one run. */
+function failure(synth: () => string): string {
+  try {
+    synth();
+    return "";
+  } catch (error) {
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  }
+}
+
+type Addressed = { terraformResourceType: string; friendlyUniqueId: string };
+const at = (r: Addressed) => `resource.${r.terraformResourceType}.${r.friendlyUniqueId}`;
+const ref = (r: Addressed, attribute: string) => `\${${r.terraformResourceType}.${r.friendlyUniqueId}.${attribute}}`;
+
+const ALERTS = { alerts: { emailReceivers: ["secops@contoso.com"] } } satisfies Partial<XshieldMdeIntegrationProps>;
+const OBJECT_ID = "00000000-0000-0000-0000-000000000001";
+const exception = (rule: BaselineRule) => ({ rule, reason: "Accepted by the security review board, ticket SEC-1234." });
+
+/** A raw element written into the stack's JSON (stack-level override), as any other code could. */
+const raw = (path: string, body: unknown): Tweak => (_, s) => s.addOverride(path, body);
+/** An Owner role assignment on `scope`, written elsewhere in the stack. */
+const ownerOn = (scope: string): Tweak => raw("resource.azurerm_role_assignment.extra", { scope, role_definition_name: "Owner", principal_id: OBJECT_ID });
+
+describe("ignore_changes on what the guard holds", () => {
+  // Per resource of the integration: the attributes whose drift ignore_changes would hide.
+  const GUARDED: [string, (i: XshieldMdeIntegration) => TerraformElement & Addressed, string[], Partial<XshieldMdeIntegrationProps>?][] = [
+    [
+      "the storage account",
+      (i) => i.storageAccount,
+      [
+        "min_tls_version",
+        "https_traffic_only_enabled",
+        "allow_nested_items_to_be_public",
+        "default_to_oauth_authentication",
+        "infrastructure_encryption_enabled",
+        "local_user_enabled",
+        "sftp_enabled",
+        "cross_tenant_replication_enabled",
+        "shared_access_key_enabled",
+        "public_network_access_enabled",
+        "network_rules",
+      ],
+    ],
+    ["a role assignment", (i) => i.blobReaderAssignment, ["scope", "role_definition_name", "role_definition_id", "principal_id", "principal_type"]],
+    ["a container", (i) => i.networkEventsContainer, ["container_access_type", "storage_account_id"]],
+    [
+      "the event subscription",
+      (i) => i.eventSubscription,
+      ["included_event_types", "subject_filter", "storage_queue_endpoint", "delivery_identity", "dead_letter_identity", "storage_blob_dead_letter_destination"],
+    ],
+    ["the application", (i) => i.application, ["sign_in_audience", "required_resource_access", "password"]],
+    ["the admin consent", (i) => i.machineReadConsent, ["app_role_id", "principal_object_id", "resource_object_id"]],
+    ["a client secret", (i) => i.clientSecretSlotA, ["end_date", "rotate_when_changed"]],
+    ["a metric alert", (i) => i.alerts!.noEvents, ["enabled", "scopes", "criteria", "window_size", "frequency", "action"], ALERTS],
+    ["the action group", (i) => i.alertActionGroup!, ["enabled", "email_receiver", "webhook_receiver"], ALERTS],
+  ];
+
+  test.each(GUARDED)("%s: each guarded attribute, and all", (_, element, attributes, props = {}) => {
+    for (const attribute of [...attributes, "all"]) {
+      let path = "";
+      const message = failure(
+        synthWith((i) => {
+          element(i).addOverride("lifecycle.ignore_changes", [attribute]);
+          path = at(element(i));
+        }, props),
+      );
+      expect(message).toContain(`[WrittenAsPlanned] ${path}.lifecycle.ignore_changes lists ["${attribute}"]`);
+    }
+  });
+
+  test("an attribute inside a guarded block, and ignore_changes written as one string, are caught too", () => {
+    expect(synthWith((i) => i.storageAccount.addOverride("lifecycle.ignore_changes", ["network_rules[0].ip_rules"]))).toThrow(
+      /\[WrittenAsPlanned\] .*lifecycle\.ignore_changes lists \["network_rules\[0\]\.ip_rules"\]/,
+    );
+    expect(synthWith((i) => i.storageAccount.addOverride("lifecycle.ignore_changes", "min_tls_version"))).toThrow(/lifecycle\.ignore_changes lists \["min_tls_version"\]/);
+  });
+
+  test("attributes the baseline does not read may be ignored", () => {
+    expect(synthWith((i) => i.storageAccount.addOverride("lifecycle.ignore_changes", ["tags"]))).not.toThrow();
+    expect(synthWith((i) => i.queue.addOverride("lifecycle.ignore_changes", ["metadata"]))).not.toThrow();
+  });
+});
+
+describe("a planned element that is not written is missing, reported as such", () => {
+  const ELEMENTS: [string, (i: XshieldMdeIntegration) => TerraformElement, Partial<XshieldMdeIntegrationProps>?][] = [
+    ["storage account", (i) => i.storageAccount],
+    ["network events container", (i) => i.networkEventsContainer],
+    ["dead-letter container", (i) => i.deadLetterContainer],
+    ["queue", (i) => i.queue],
+    ["system topic", (i) => i.systemTopic],
+    ["event subscription", (i) => i.eventSubscription],
+    ["application", (i) => i.application],
+    ["service principal", (i) => i.servicePrincipal],
+    ["admin consent", (i) => i.machineReadConsent],
+    ["Defender API lookup", (i) => i.defenderApi],
+    ["resource group", (i) => i.resourceGroup!],
+    ["blob reader role", (i) => i.blobReaderAssignment],
+    ["queue processor role", (i) => i.queueProcessorAssignment],
+    ["client secret slot A", (i) => i.clientSecretSlotA],
+    ["client secret slot B", (i) => i.clientSecretSlotB],
+    ["secret schedule local", (i) => i.secretSlotAMonth],
+    ["metric alert", (i) => i.alerts!.noEvents, ALERTS],
+    ["action group", (i) => i.alertActionGroup!, ALERTS],
+  ];
+
+  test.each(ELEMENTS)("%s", (_, element, props = {}) => {
+    let path = "";
+    const message = failure(
+      synthWith((i) => {
+        const e = element(i);
+        const json = e.toTerraform() as { locals?: object; data?: object };
+        const kind = json.locals !== undefined ? "locals" : json.data !== undefined ? "data" : "resource";
+        path = kind === "locals" ? `locals.${e.friendlyUniqueId}` : `${kind}.${(e as unknown as Addressed).terraformResourceType}.${e.friendlyUniqueId}`;
+        expect(e.node.scope!.node.tryRemoveChild(e.node.id)).toBe(true);
+      }, props),
+    );
+    expect(message).toMatch(/^SecureBaselineError: /);
+    expect(message).toContain(`[WrittenAsPlanned] ${path} is missing from the synthesized configuration`);
+  });
+});
+
+describe("the storage account's blocks", () => {
+  test("network_rules as a list of one block is that block; an empty list is no block", () => {
+    expect(synthWith((i, s) => s.addOverride(`${at(i.storageAccount)}.network_rules`, [{ default_action: "Deny", bypass: ["AzureServices"], ip_rules: ["20.50.60.0/28"] }]))).not.toThrow();
+    const empty = failure(synthWith((i, s) => s.addOverride(`${at(i.storageAccount)}.network_rules`, [])));
+    expect(empty).toContain(".network_rules.default_action is unset");
+    expect(empty).not.toContain("times");
+  });
+
+  test("a dynamic block anywhere inside a resource, lists included", () => {
+    expect(synthWith((i) => i.storageAccount.addOverride("network_rules", [{ dynamic: { x: { for_each: [1], content: {} } } }]))).toThrow(
+      /\[WrittenAsPlanned\] resource\.azurerm_storage_account\.[^ ]+\.dynamic is a dynamic block/,
+    );
+  });
+
+  test("bypass and IP rules: left out is Azure's default, null is not what was planned, empty subnet and link lists are none", () => {
+    expect(synthWith((i) => i.storageAccount.addOverride("network_rules.bypass", undefined))).not.toThrow();
+    expect(synthWith((i) => i.storageAccount.addOverride("network_rules.bypass", null))).toThrow(/\[FirewallDenyByDefault\] .*\.network_rules\.bypass is null/);
+    expect(synthWith((i) => i.storageAccount.addOverride("network_rules.ip_rules", null))).toThrow(/\[FirewallDenyByDefault\] .*\.network_rules\.ip_rules lets through null/);
+    expect(synthWith((i) => i.storageAccount.addOverride("network_rules.virtual_network_subnet_ids", []))).not.toThrow();
+    expect(synthWith((i) => i.storageAccount.addOverride("network_rules.private_link_access", []))).not.toThrow();
+  });
+
+  test('with publicNetworkAccess "Enabled" no IP rule is planned, so any written is extra', () => {
+    const enabled = { publicNetworkAccess: "Enabled" as const, allowedIpRanges: [] };
+    expect(synthWith(() => undefined, enabled)).not.toThrow();
+    expect(synthWith((i) => i.storageAccount.addOverride("network_rules.ip_rules", ["20.50.60.0/28"]), enabled)).toThrow(
+      /\[FirewallDenyByDefault\] .*network_rules\.ip_rules lets through \["20\.50\.60\.0\/28"\]/,
+    );
+  });
+
+  test("each rule names what it requires", () => {
+    const message = failure(
+      synthWith((i) => {
+        i.storageAccount.addOverride("https_traffic_only_enabled", false);
+        i.storageAccount.addOverride("local_user_enabled", true);
+        i.storageAccount.addOverride("min_tls_version", "TLS1_0");
+      }),
+    );
+    expect(message).toMatch(/\.https_traffic_only_enabled is false; the baseline requires true\./);
+    expect(message).toMatch(/\.local_user_enabled is true; the baseline requires false\./);
+    expect(message).toMatch(/\.min_tls_version is "TLS1_0"; the baseline requires "TLS1_2"/);
+  });
+});
+
+describe("event delivery, item by item", () => {
+  test.each([
+    ["two event types", ["Microsoft.Storage.BlobCreated", "Microsoft.Storage.BlobDeleted"]],
+    ["another one", ["Microsoft.Storage.BlobDeleted"]],
+  ])("included_event_types: %s", (_, types) => {
+    expect(synthWith((i) => i.eventSubscription.addOverride("included_event_types", types))).toThrow(/\[EventDeliveryScoped\] .*\.included_event_types is /);
+  });
+
+  test("a queue endpoint given twice", () => {
+    expect(
+      synthWith((i) =>
+        i.eventSubscription.addOverride("storage_queue_endpoint", [
+          { storage_account_id: "x", queue_name: "a" },
+          { storage_account_id: "y", queue_name: "b" },
+        ]),
+      ),
+    ).toThrow(/\[EventDeliveryScoped\] .*\.storage_queue_endpoint is given 2 times; planned once\./);
+  });
+
+  test("the system topic of another account, and the subscription on another topic", () => {
+    expect(synthWith((i) => i.systemTopic.addOverride("source_resource_id", "/subscriptions/x/other"))).toThrow(
+      /\[EventDeliveryScoped\] resource\.azurerm_eventgrid_system_topic\.[^ ]+\.source_resource_id is "\/subscriptions\/x\/other"/,
+    );
+    expect(synthWith((i) => i.eventSubscription.addOverride("system_topic", "other"))).toThrow(/\[EventDeliveryScoped\] .*\.system_topic is "other"/);
+  });
+});
+
+describe("secrets and alerts, item by item", () => {
+  test("dependencies, lifecycle and provider of a secret are not its schedule", () => {
+    expect(
+      synthWith((i) => {
+        i.clientSecretSlotA.addOverride("depends_on", [at(i.application).replace(/^resource\./, "")]);
+        i.clientSecretSlotA.addOverride("provider", "azuread");
+      }),
+    ).not.toThrow();
+  });
+
+  test("an action group's other receivers: empty is none, any entry is one too many", () => {
+    expect(synthWith((i) => i.alertActionGroup!.addOverride("webhook_receiver", []), ALERTS)).not.toThrow();
+    expect(synthWith((i) => i.alertActionGroup!.addOverride("webhook_receiver", null), ALERTS)).not.toThrow();
+    for (const key of ["webhook_receiver", "sms_receiver"]) {
+      expect(synthWith((i) => i.alertActionGroup!.addOverride(key, [{ name: "x", service_uri: "https://example.com" }]), ALERTS)).toThrow(
+        new RegExp(`\\[AlertsIntact\\] resource\\.azurerm_monitor_action_group\\.[^ ]+\\.${key} adds a receiver that is not planned`),
+      );
+    }
+  });
+
+  test("e-mail receivers compare as a set, also when written as one block in a replaced action group", () => {
+    /** The action group removed and written again under its own address, as raw JSON. */
+    const replaced = (emailReceiver: unknown): Tweak => (i, s) => {
+      const group = i.alertActionGroup!;
+      const path = at(group);
+      i.node.tryRemoveChild(group.node.id);
+      s.addOverride(path, { name: "ag", resource_group_name: "rg", short_name: "ag", email_receiver: emailReceiver });
+    };
+    const one = { name: "secops", email_address: "secops@contoso.com", use_common_alert_schema: true };
+    expect(synthWith(replaced(one), ALERTS)).not.toThrow();
+    expect(synthWith(replaced({ ...one, email_address: "x@example.com" }), ALERTS)).toThrow(/\.email_receiver mails \["x@example\.com"\]; planned \["secops@contoso\.com"\]/);
+    expect(synthWith(replaced(undefined), ALERTS)).toThrow(/\.email_receiver mails \[\]; planned/);
+    expect(synthWith((i) => i.alertActionGroup!.addOverride("email_receiver", null), ALERTS)).toThrow(/\.email_receiver mails \[null\]; planned/);
+  });
+});
+
+describe("side doors: what stands for the integration's resources", () => {
+  test.each(["terraform_data", "null_resource", "time_static", "time_rotating", "time_offset", "time_sleep"])(
+    "a value passed through %s is still the account",
+    (type) => {
+      expect(
+        synthWith((i, s) => {
+          s.addOverride(`resource.${type}.hop`, { triggers: { id: ref(i.storageAccount, "id") } });
+          ownerOn(`\${${type}.hop.triggers.id}`)(i, s);
+        }),
+      ).toThrow("[LeastPrivilegeRoles] resource.azurerm_role_assignment.extra grants");
+    },
+  );
+
+  test("through a chain of pass-throughs, whatever order they are written in", () => {
+    expect(
+      synthWith((i, s) => {
+        s.addOverride("resource.terraform_data.hop_a", { input: "${terraform_data.hop_b.output}" });
+        s.addOverride("resource.terraform_data.hop_b", { input: ref(i.storageAccount, "id") });
+        ownerOn("${terraform_data.hop_a.output}")(i, s);
+      }),
+    ).toThrow("[LeastPrivilegeRoles] resource.azurerm_role_assignment.extra");
+  });
+
+  test("a resource that only refers to the account is not the account", () => {
+    expect(
+      synthWith((i, s) => {
+        s.addOverride("resource.azurerm_key_vault.vault", { name: "kv", tags: { account: ref(i.storageAccount, "id") } });
+        ownerOn("${azurerm_key_vault.vault.id}")(i, s);
+      }),
+    ).not.toThrow();
+  });
+
+  test("a data source stands for what it looks up, and only that", () => {
+    // The resource group looked up by name: a role on it covers the account.
+    expect(
+      synthWith((i, s) => {
+        s.addOverride("data.azurerm_resource_group.rg", { name: "RG-XSHIELD-TEST" });
+        ownerOn("${data.azurerm_resource_group.rg.id}")(i, s);
+      }),
+    ).toThrow("[LeastPrivilegeRoles] resource.azurerm_role_assignment.extra grants");
+    // A data source of another kind that merely mentions the account's name does not stand for it.
+    expect(
+      synthWith((i, s) => {
+        s.addOverride("data.azurerm_key_vault.vault", { name: "kv", resource_group_name: "stxshieldtest" });
+        ownerOn("${data.azurerm_key_vault.vault.id}")(i, s);
+      }),
+    ).not.toThrow();
+  });
+
+  test("the application or its service principal looked up by display name", () => {
+    const name = "Xshield MDE Integration (test)";
+    expect(
+      synthWith(
+        (_, s) => {
+          s.addOverride("data.azuread_application.app", { display_name: name });
+          s.addOverride("resource.azuread_application_password.extra", { application_id: "${data.azuread_application.app.id}" });
+        },
+        { applicationDisplayName: name },
+      ),
+    ).toThrow("[SecretLifetime] resource.azuread_application_password.extra adds a credential");
+    expect(
+      synthWith(
+        (_, s) => {
+          s.addOverride("data.azuread_service_principal.sp", { display_name: name });
+          s.addOverride("resource.azurerm_role_assignment.extra", { scope: "/subscriptions/x", role_definition_name: "Owner", principal_id: "${data.azuread_service_principal.sp.object_id}" });
+        },
+        { applicationDisplayName: name },
+      ),
+    ).toThrow("[LeastPrivilegeRoles] resource.azurerm_role_assignment.extra grants");
+  });
+
+  test("a service principal looked up by the application's client id is the integration's principal", () => {
+    expect(
+      synthWith((i, s) => {
+        s.addOverride("data.azuread_service_principal.sp", { client_id: ref(i.application, "client_id") });
+        s.addOverride("resource.azurerm_role_assignment.extra", { scope: "/subscriptions/x", role_definition_name: "Owner", principal_id: "${data.azuread_service_principal.sp.object_id}" });
+      }),
+    ).toThrow("[LeastPrivilegeRoles] resource.azurerm_role_assignment.extra grants");
+  });
+
+  test("a local that is exactly the resource group's name stands for it; one that only contains it does not", () => {
+    expect(
+      synthWith((i, s) => {
+        s.addOverride("locals.rg", "RG-XSHIELD-TEST");
+        ownerOn("/subscriptions/x/resourceGroups/${local.rg}")(i, s);
+      }),
+    ).toThrow("[LeastPrivilegeRoles]");
+    expect(
+      synthWith((i, s) => {
+        s.addOverride("locals.rg", "rg-xshield-test-logs");
+        ownerOn("/subscriptions/x/resourceGroups/${local.rg}")(i, s);
+      }),
+    ).not.toThrow();
+  });
+
+  test("a variable whose default names the account stands for it", () => {
+    expect(
+      synthWith((_, s) => {
+        s.addOverride("variable.account", { type: "string", default: "stxshieldtest" });
+        s.addOverride("resource.azurerm_storage_account_network_rules.open", {
+          storage_account_id: "/subscriptions/x/resourceGroups/y/providers/Microsoft.Storage/storageAccounts/${var.account}",
+          default_action: "Allow",
+        });
+      }),
+    ).toThrow("[FirewallDenyByDefault] resource.azurerm_storage_account_network_rules.open");
+  });
+});
+
+describe("side doors: each kind of element, on the account and elsewhere", () => {
+  const ACCOUNT_ID = "/subscriptions/x/resourceGroups/rg-xshield-test/providers/Microsoft.Storage/storageAccounts/stxshieldtest";
+  const OTHER_ID = "/subscriptions/x/resourceGroups/rg-xshield-test/providers/Microsoft.Storage/storageAccounts/stxshieldtest2";
+
+  test.each<[string, string, (id: string) => object, BaselineRule]>([
+    ["network rules", "azurerm_storage_account_network_rules", (id) => ({ storage_account_id: id, default_action: "Allow" }), "FirewallDenyByDefault"],
+    ["a local user", "azurerm_storage_account_local_user", (id) => ({ storage_account_id: id, name: "u" }), "LocalUsersDisabled"],
+    ["object replication", "azurerm_storage_object_replication", (id) => ({ source_storage_account_id: id, destination_storage_account_id: "/x" }), "CrossTenantReplicationDisabled"],
+    ["a public container", "azurerm_storage_container", (id) => ({ storage_account_id: id, name: "c", container_access_type: "blob" }), "NoPublicBlobAccess"],
+    ["an event subscription", "azurerm_eventgrid_event_subscription", (id) => ({ scope: id, name: "s" }), "EventDeliveryScoped"],
+    ["another system topic", "azurerm_eventgrid_system_topic", (id) => ({ source_resource_id: id, name: "t" }), "EventDeliveryScoped"],
+    ["an Owner role", "azurerm_role_assignment", (id) => ({ scope: id, role_definition_name: "Owner", principal_id: OBJECT_ID }), "LeastPrivilegeRoles"],
+  ])("%s: on the account's id written out fails; on another account passes", (_, type, body, rule) => {
+    expect(synthWith(raw(`resource.${type}.side`, body(ACCOUNT_ID)))).toThrow(`[${rule}] resource.${type}.side`);
+    expect(synthWith(raw(`resource.${type}.side`, body(OTHER_ID)))).not.toThrow();
+  });
+
+  test("a container in the account without an access type is private", () => {
+    expect(synthWith(raw("resource.azurerm_storage_container.side", { storage_account_id: ACCOUNT_ID, name: "c" }))).not.toThrow();
+    expect(synthWith(raw("resource.azurerm_storage_container.side", { storage_account_id: ACCOUNT_ID, name: "c", container_access_type: "private" }))).not.toThrow();
+  });
+
+  test("a role on the resource group covers the account, with or without a trailing slash; a group that only starts with its name does not", () => {
+    expect(synthWith(ownerOn("/subscriptions/x/resourceGroups/rg-xshield-test/"))).toThrow("[LeastPrivilegeRoles]");
+    expect(synthWith((i, s) => ownerOn(ref(i.resourceGroup!, "id"))(i, s))).toThrow("[LeastPrivilegeRoles]");
+    expect(synthWith(ownerOn("/subscriptions/x/resourceGroups/rg-xshield-test-2"))).not.toThrow();
+    expect(synthWith(ownerOn("/subscriptions/x"))).not.toThrow();
+  });
+
+  test("suppressing notifications: the integration's alerts or their group, only when there are alerts", () => {
+    const suppress = (scopes: (i: XshieldMdeIntegration) => unknown[]): Tweak => (i, s) =>
+      s.addOverride("resource.azurerm_monitor_alert_processing_rule_suppression.quiet", { name: "quiet", scopes: scopes(i) });
+    expect(synthWith(suppress((i) => [ref(i.alerts!.noEvents, "id")]), ALERTS)).toThrow("[AlertsIntact] resource.azurerm_monitor_alert_processing_rule_suppression.quiet");
+    expect(synthWith(suppress(() => ["/subscriptions/x/resourceGroups/rg-xshield-test"]), ALERTS)).toThrow("[AlertsIntact]");
+    expect(synthWith(suppress(() => ["/subscriptions/x", "/subscriptions/x/resourceGroups/rg-other"]), ALERTS)).not.toThrow();
+    expect(synthWith(suppress(() => ["/subscriptions/x/resourceGroups/rg-xshield-test"]))).not.toThrow();
+  });
+
+  test.each([
+    ["azuread_application_password", "SecretLifetime"],
+    ["azuread_application_certificate", "SecretLifetime"],
+    ["azuread_application_federated_identity_credential", "SecretLifetime"],
+    ["azuread_application_flexible_federated_identity_credential", "SecretLifetime"],
+    ["azuread_service_principal_password", "SecretLifetime"],
+    ["azuread_service_principal_certificate", "SecretLifetime"],
+    ["azuread_service_principal_token_signing_certificate", "SecretLifetime"],
+    ["azuread_application_api_access", "SingleTenantApplication"],
+    ["azuread_application_owner", "SingleTenantApplication"],
+  ])("%s on the integration's application: [%s]", (type, rule) => {
+    expect(synthWith((i, s) => s.addOverride(`resource.${type}.side`, { application_id: ref(i.application, "id") }))).toThrow(`[${rule}] resource.${type}.side`);
+  });
+
+  test("modules that receive the application, a principal or the secret", () => {
+    for (const value of [(i: XshieldMdeIntegration) => ref(i.application, "client_id"), (i: XshieldMdeIntegration) => ref(i.servicePrincipal, "object_id"), (i: XshieldMdeIntegration) => ref(i.clientSecretSlotA, "value")]) {
+      expect(synthWith((i, s) => s.addOverride("module.helper", { source: "./helper", input: value(i) }))).toThrow(
+        "[LeastPrivilegeRoles] module.helper receives the integration's application, principal or client secret",
+      );
+    }
+    expect(synthWith(raw("module.helper", { source: "./helper", input: "unrelated" }))).not.toThrow();
+  });
+
+  test("outputs and locals: only the secret needs care, and nonsensitive() is found with spaces", () => {
+    expect(synthWith(raw("output.plain", { value: "not a secret" }))).not.toThrow();
+    expect(synthWith((i, s) => s.addOverride("output.plain", { value: ref(i.application, "client_id") }))).not.toThrow();
+    expect(synthWith((i, s) => s.addOverride("output.leak", { value: `\${nonsensitive (${ref(i.clientSecretSlotA, "value").slice(2, -1)})}`, sensitive: true }))).toThrow(
+      "[SecretLifetime] output.leak.value calls nonsensitive()",
+    );
+    expect(synthWith((i, s) => s.addOverride("locals.shown", `\${nonsensitive\t(${ref(i.clientSecretSlotA, "value").slice(2, -1)})}`))).toThrow("[SecretLifetime] locals.shown calls nonsensitive()");
+    expect(synthWith(raw("locals.other", "${nonsensitive(var.password)}"))).not.toThrow();
+  });
+
+  test("a reference with spaces only after its dots, or line breaks and tabs around them, is the same reference", () => {
+    expect(synthWith((i, s) => ownerOn(`\${azurerm_storage_account. ${i.storageAccount.friendlyUniqueId}. id}`)(i, s))).toThrow("[LeastPrivilegeRoles]");
+    expect(synthWith((i, s) => ownerOn(`\${azurerm_storage_account\n  .${i.storageAccount.friendlyUniqueId}\n\t.id}`)(i, s))).toThrow("[LeastPrivilegeRoles]");
+  });
+});
+
+describe("how violations and exceptions are reported", () => {
+  test("an exception for a rule nothing breaks is reported next to the violations of other rules", () => {
+    const message = failure(synthWith((i) => i.storageAccount.addOverride("min_tls_version", "TLS1_0"), { baselineExceptions: [exception("HttpsOnly")] }));
+    expect(message).toContain("[MinimumTls12]");
+    expect(message).toContain("baselineExceptions[0] (HttpsOnly): nothing breaks this rule");
+  });
+
+  test("a violation explains each broken rule once and how to excuse it", () => {
+    const message = failure(
+      synthWith((i) => {
+        i.storageAccount.addOverride("min_tls_version", "TLS1_0");
+        i.storageAccount.addOverride("https_traffic_only_enabled", false);
+        i.storageAccount.addOverride("local_user_enabled", true);
+        i.storageAccount.addOverride("sftp_enabled", true);
+      }),
+    );
+    expect(message).toMatch(/\nEach rule: MinimumTls12: [^;]+; HttpsOnly: [^;]+; LocalUsersDisabled: [^\n]+\.\n/);
+    expect(message.match(/LocalUsersDisabled: /g)).toHaveLength(1);
+    expect(message).toContain("add { rule, reason } to the baselineExceptions prop");
+  });
+
+  test("an error that is only about an unused exception neither explains rules nor suggests another exception", () => {
+    const message = failure(synthWith(() => undefined, { baselineExceptions: [exception("HttpsOnly")] }));
+    expect(message).toContain("baselineExceptions[0] (HttpsOnly): nothing breaks this rule");
+    expect(message).not.toContain("Each rule");
+    expect(message).not.toContain("add { rule, reason }");
+  });
+});
+
+describe("the plan itself", () => {
+  test("a secret lifetime above Entra ID's 24 months is refused by the guard too, not only by validation", () => {
+    const stack = new TerraformStack(Testing.app(), "test");
+    const integration = new XshieldMdeIntegration(stack, "integration", VALID_PROPS);
+    const json = JSON.parse(Testing.synth(stack)) as TerraformJson;
+    // The plan the construct hands the guard (a private method: the guard is tested on its own here).
+    const plan = (integration as unknown as { baselinePlan(): BaselinePlan }).baselinePlan();
+    expect(findBaselineViolations(json, plan)).toEqual([]);
+    expect(findBaselineViolations(json, { ...plan, secretLifetimeMonths: 25 })).toEqual([
+      { rule: "SecretLifetime", path: plan.subject, message: "plans secrets that live 25 months; Entra ID and the baseline allow at most 24." },
+    ]);
+  });
+});
