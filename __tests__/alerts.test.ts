@@ -150,6 +150,10 @@ describe("bad alerts settings are refused, naming the prop", () => {
     ["an address with text after it", { emailReceivers: ["secops@contoso.com team"] }, /^alerts\.emailReceivers\[0\] "secops@contoso\.com team": must be an e-mail address/],
     ["an address that is not text", { emailReceivers: [42] }, /^alerts\.emailReceivers\[0\] 42: must be an e-mail address/],
     ["receivers that are not a list", { emailReceivers: "secops@contoso.com" }, /^alerts\.emailReceivers "secops@contoso\.com": must be a list/],
+    ["an address in a list of its own", { emailReceivers: [["secops@contoso.com"]] }, /^alerts\.emailReceivers\[0\] \["secops@contoso\.com"\]: must be an e-mail address/],
+    ["receivers that are a token", { emailReceivers: Token.asList({ Ref: "mails" }) }, /^alerts\.emailReceivers: is a token/],
+    ["a window that is a token", { actionGroupId: ACTION_GROUP, noEventsForHours: Token.asNumber({ Ref: "h" }) }, /^alerts\.noEventsForHours: is a token/],
+    ["a window written as text", { actionGroupId: ACTION_GROUP, noEventsForHours: "6" }, /^alerts\.noEventsForHours "6": must be 1, 6, 12 or 24/],
   ])("%s", (_, alerts, message) => {
     expect(errors(alerts)).toEqual([expect.stringMatching(message)]);
   });

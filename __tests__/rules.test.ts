@@ -650,6 +650,19 @@ describe("baseline exceptions", () => {
     expect(reason).toContain("a reviewer must understand why");
   });
 
+  it("accept a reason of exactly 20 characters and refuse 19 or one that is not a string", () => {
+    expect(baselineExceptionProblems({ rule: "HttpsOnly", reason: "x".repeat(20) }, "e", known)).toEqual([]);
+    expect(baselineExceptionProblems({ rule: "HttpsOnly", reason: ` ${"é".repeat(20)} ` }, "e", known)).toEqual([]);
+    expect(baselineExceptionProblems({ rule: "HttpsOnly", reason: "x".repeat(19) }, "e", known)).toEqual([
+      expect.stringMatching(/^e\.reason "x{19}": must be at least 20 characters .* it has 19;/),
+    ]);
+    for (const reason of [undefined, 42, ["a reason long enough for the rule"]]) {
+      expect(baselineExceptionProblems({ rule: "HttpsOnly", reason }, "e", known)).toEqual([
+        expect.stringMatching(/^e\.reason .*: must be a string of at least 20 characters/),
+      ]);
+    }
+  });
+
   it("count the reason's length without surrounding spaces", () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 30 }), fc.string({ unit: fc.constantFrom(" ", "\n"), maxLength: 5 }), (core, pad) => {

@@ -397,9 +397,11 @@ describe("collecting", () => {
     expect(thrown).toBeInstanceOf(XshieldValidationError);
     const error = thrown as XshieldValidationError;
     expect(error.problems).toEqual(errors);
-    expect(error.message).toContain("2 invalid properties");
-    expect(error.message).toContain('  - storageAccountName "A"');
-    expect(error.message).toContain('  - queueName "B"');
+    expect(error.name).toBe("XshieldValidationError");
+    // The subject, the count, then one indented line per problem.
+    expect(error.message).toBe(
+      `XshieldMdeIntegration "stack/integration": 2 invalid properties; nothing was synthesized.\n  - ${errors[0]}\n  - ${errors[1]}`,
+    );
   });
 });
 
@@ -622,6 +624,26 @@ describe("values a JavaScript caller could pass are refused once, without a cras
 
   it.each([["null", null], ["a string", "prod"]])("stack props whose integration is %s", (_, integration) => {
     expect(validateStackProps({ integration: loosely(integration) }).errors).toEqual([expect.stringMatching(/^integration .*: is required/)]);
+  });
+
+  it("lists that are not lists are refused, naming the prop", () => {
+    for (const prop of ["additionalOwnerObjectIds", "baselineExceptions", "streamingApiOperatorObjectIds"] as const) {
+      expect(validate({ [prop]: loosely("x") }).errors).toEqual([expect.stringMatching(new RegExp(`^${prop} "x": must be a list`))]);
+    }
+  });
+
+  it("providers that are null, or a provider that is null", () => {
+    expect(validate({ providers: loosely(null) }).errors).toEqual([expect.stringMatching(/^providers null: must be an object/)]);
+    expect(validate({ providers: loosely({ azurerm: null }) }).errors).toEqual([expect.stringMatching(/^providers\.azurerm: must be an azurerm provider .* but it is null;/)]);
+  });
+
+  it("a rotation is not checked against an expiry that is refused, even one the rotation would break", () => {
+    // An expiry of 2 months would allow no rotation at all; only the expiry is reported.
+    expect(validate({ clientSecretExpiryMonths: 2, clientSecretRotationMonths: 2 }).errors).toEqual([expect.stringMatching(/^clientSecretExpiryMonths 2:/)]);
+  });
+
+  it("an event lifetime beyond Event Grid's 24 hours names that limit", () => {
+    expectOneError({ eventTimeToLiveMinutes: 1441 }, "eventTimeToLiveMinutes 1441: must be a whole number from 1 to 1440", "24 hours");
   });
 
   it("a backend whose type is a token is refused once", () => {

@@ -255,14 +255,15 @@ export function validateIntegrationProps(props: XshieldMdeIntegrationProps): Val
   const knownRules = Object.keys(BASELINE_RULES);
   const seenRules = new Map<string, number>();
   exceptions.forEach((exception, i) => {
-    const fields = typeof exception === "object" && exception !== null ? (exception as { rule?: unknown; reason?: unknown }) : {};
+    // A primitive has no rule or reason either, so only null and undefined need the empty object.
+    const fields = (exception ?? {}) as { rule?: unknown; reason?: unknown };
     c.error(
       literalProblem(exception, `baselineExceptions[${i}]`, exceptionsWhy),
       literalProblem(fields.rule, `baselineExceptions[${i}].rule`, exceptionsWhy),
       literalProblem(fields.reason, `baselineExceptions[${i}].reason`, exceptionsWhy),
     );
     c.error(...baselineExceptionProblems(exception, `baselineExceptions[${i}]`, knownRules));
-    const rule = typeof exception === "object" && exception !== null ? (exception as { rule?: unknown }).rule : undefined;
+    const rule = fields.rule;
     if (typeof rule === "string" && !isToken(rule)) {
       const first = seenRules.get(rule);
       if (first !== undefined) {
@@ -529,7 +530,7 @@ function checkTags(tags: XshieldMdeIntegrationProps["tags"], c: Collector): void
 export function validateStackProps(props: XshieldMdeStackProps): ValidationReport {
   const c = new Collector();
   const integration: unknown = props.integration;
-  if (integration === undefined || integration === null || typeof integration !== "object") {
+  if (typeof integration !== "object" || integration === null) {
     c.error(
       `integration ${show(integration)}: is required: the XshieldMdeIntegration props, at least ` +
         '{ location, resourceGroupName, storageAccountName }.',
@@ -586,7 +587,8 @@ export function validateStackProps(props: XshieldMdeStackProps): ValidationRepor
           "only; write the tenant id itself (or leave tenantId unset to use the tenant Terraform signs in to).",
       );
     }
-  } else if (!isToken(kind)) {
+  } else {
+    // A token type was refused above as a token; oneOfProblem skips tokens.
     c.error(oneOfProblem(kind, "backend.type", ["local", "azurerm"]));
   }
   return c.report();
@@ -608,7 +610,7 @@ export function azurermProviderWarnings(provider: string, config: { [key: string
   const warnings: string[] = [];
   const block = (value: unknown): { [key: string]: unknown } => {
     const first = Array.isArray(value) ? value[0] : value;
-    return typeof first === "object" && first !== null ? (first as { [key: string]: unknown }) : {};
+    return (first ?? {}) as { [key: string]: unknown };
   };
   if (needs.storageUseAzuread && config.storage_use_azuread !== true) {
     warnings.push(
@@ -639,7 +641,7 @@ export function providerKindProblem(value: unknown, kind: "azurerm" | "azuread" 
   if (value === undefined) {
     return undefined;
   }
-  const type = typeof value === "object" && value !== null ? (value as { terraformResourceType?: unknown }).terraformResourceType : undefined;
+  const type = (value as { terraformResourceType?: unknown } | null)?.terraformResourceType;
   if (type === kind) {
     return undefined;
   }
