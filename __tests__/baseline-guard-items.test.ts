@@ -3,7 +3,7 @@
 // edges of each side-door check (what still counts as the integration's, and what does not).
 // The lists here are written out independently of lib/baseline-guard.ts, so dropping an item
 // there fails a test here.
-import { TerraformElement, TerraformStack, Testing } from "cdktf";
+import { TerraformElement, TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { BaselinePlan, findBaselineViolations } from "../lib/baseline-guard";
 import { BaselineRule, XshieldMdeIntegrationProps } from "../lib/props";
 import type { TerraformJson } from "../lib/written-json";
@@ -472,5 +472,241 @@ describe("the plan itself", () => {
     expect(findBaselineViolations(json, { ...plan, secretLifetimeMonths: 25 })).toEqual([
       { rule: "SecretLifetime", path: plan.subject, message: "plans secrets that live 25 months; Entra ID and the baseline allow at most 24." },
     ]);
+  });
+});
+
+describe("each finding names its JSON path", () => {
+  test.each<[string, Tweak, string, Partial<XshieldMdeIntegrationProps>?]>([
+    ["count on a resource", (i) => i.storageAccount.addOverride("count", 2), "[WrittenAsPlanned] <account>.count is 2"],
+    ["another endpoint on the subscription", (i) => i.eventSubscription.addOverride("webhook_endpoint", { url: "https://example.com" }), "[EventDeliveryScoped] <subscription>.webhook_endpoint is set"],
+    ["a password block on the application", (i) => i.application.addOverride("password", { display_name: "x" }), "[SecretLifetime] <application>.password adds a client secret"],
+    ["a secret's end date", (i) => i.clientSecretSlotA.addOverride("end_date", "2099-01-01T00:00:00Z"), '[SecretLifetime] <slotA>.end_date is "2099-01-01T00:00:00Z"'],
+    ["an alert switched off", (i) => i.alerts!.noEvents.addOverride("enabled", false), "[AlertsIntact] <alert>.enabled is false", ALERTS],
+    ["an alert's window", (i) => i.alerts!.noEvents.addOverride("window_size", "P7D"), '[AlertsIntact] <alert>.window_size is "P7D"', ALERTS],
+    ["the action group switched off", (i) => i.alertActionGroup!.addOverride("enabled", false), "[AlertsIntact] <group>.enabled is false", ALERTS],
+  ])("%s", (_, tweak, expected, props = {}) => {
+    let paths: { [name: string]: string } = {};
+    const message = failure(
+      synthWith((i, s) => {
+        tweak(i, s);
+        paths = {
+          "<account>": at(i.storageAccount),
+          "<subscription>": at(i.eventSubscription),
+          "<application>": at(i.application),
+          "<slotA>": at(i.clientSecretSlotA),
+          ...(i.alerts === undefined ? {} : { "<alert>": at(i.alerts.noEvents), "<group>": at(i.alertActionGroup!) }),
+        };
+      }, props),
+    );
+    expect(message).toContain(`  - ${expected.replace(/<[a-zA-Z]+>/, (name) => paths[name])}`);
+  });
+});
+
+describe("the integration's own containers and firewall", () => {
+  test.each([
+    ["the DeviceNetworkEvents container", (i: XshieldMdeIntegration) => i.networkEventsContainer],
+    ["the dead-letter container", (i: XshieldMdeIntegration) => i.deadLetterContainer],
+  ])("%s made public", (_, container) => {
+    let path = "";
+    const message = failure(
+      synthWith((i) => {
+        container(i).addOverride("container_access_type", "blob");
+        path = at(container(i));
+      }),
+    );
+    expect(message).toContain(`[NoPublicBlobAccess] ${path}.container_access_type is "blob"; the baseline requires "private".`);
+  });
+
+  test("IP rules left out let nothing through", () => {
+    expect(synthWith((i) => i.storageAccount.addOverride("network_rules.ip_rules", undefined))).not.toThrow();
+  });
+
+  test("outside SelectedNetworks no IP rule is planned, whatever the plan's list holds", () => {
+    const stack = new TerraformStack(Testing.app(), "test");
+    const integration = new XshieldMdeIntegration(stack, "integration", VALID_PROPS);
+    integration.storageAccount.addOverride("network_rules.ip_rules", ["20.50.60.0/28"]);
+    const plan = (integration as unknown as { baselinePlan(): BaselinePlan }).baselinePlan();
+    const json = JSON.parse(Testing.synth(stack)) as TerraformJson;
+    const access = { ...plan.access, allowedIpRanges: ["20.50.60.0/28"] };
+    expect(findBaselineViolations(json, { ...plan, access: { ...access, publicNetworkAccess: "SelectedNetworks" } })).toEqual([]);
+    expect(findBaselineViolations(json, { ...plan, access: { ...access, publicNetworkAccess: "Enabled" } }).map((v) => v.rule)).toContain("FirewallDenyByDefault");
+  });
+});
+
+describe("side doors: names and scopes at their edges", () => {
+  test("the account's id written out in another case is still the account", () => {
+    expect(synthWith(ownerOn("/subscriptions/x/resourcegroups/RG/providers/microsoft.storage/storageaccounts/STXSHIELDTEST"))).toThrow("[LeastPrivilegeRoles]");
+  });
+
+  test("with token names (no literal to compare), references are still found and nothing else is flagged", () => {
+    const withTokenNames = (tweak: Tweak) => () => {
+      const stack = new TerraformStack(Testing.app(), "test");
+      const name = (id: string) => new TerraformVariable(stack, id, { type: "string" }).stringValue;
+      const integration = new XshieldMdeIntegration(stack, "integration", { ...VALID_PROPS, storageAccountName: name("account"), resourceGroupName: name("group") });
+      tweak(integration, stack);
+      return Testing.synth(stack);
+    };
+    expect(withTokenNames((i, s) => ownerOn(ref(i.storageAccount, "id"))(i, s))).toThrow("[LeastPrivilegeRoles]");
+    expect(withTokenNames((i, s) => ownerOn(ref(i.resourceGroup!, "id"))(i, s))).toThrow("[LeastPrivilegeRoles]");
+    expect(withTokenNames(ownerOn("/subscriptions/x/resourceGroups/rg-xshield-test/providers/Microsoft.Storage/storageAccounts/other"))).not.toThrow();
+  });
+
+  test("a scope that is not text: a list holding the account is caught, a number is nothing", () => {
+    expect(synthWith((i, s) => ownerOn([ref(i.storageAccount, "id")] as unknown as string)(i, s))).toThrow("[LeastPrivilegeRoles]");
+    expect(synthWith(ownerOn(42 as unknown as string))).not.toThrow();
+  });
+
+  test("a resource inside the resource group is not the group", () => {
+    expect(synthWith((i, s) => ownerOn(`${ref(i.resourceGroup!, "id")}/providers/Microsoft.KeyVault/vaults/kv`)(i, s))).not.toThrow();
+    expect(synthWith((i, s) => ownerOn(`${ref(i.resourceGroup!, "id")}/`)(i, s))).toThrow("[LeastPrivilegeRoles]");
+  });
+
+  test("an existing resource group, looked up by the construct, is the group", () => {
+    expect(
+      synthWith((i, s) => ownerOn(`\${data.azurerm_resource_group.${i.existingResourceGroup!.friendlyUniqueId}.id}`)(i, s), { createResourceGroup: false }),
+    ).toThrow("[LeastPrivilegeRoles]");
+  });
+
+  test("suppression scopes: one of them on the group is enough", () => {
+    expect(
+      synthWith(
+        raw("resource.azurerm_monitor_alert_processing_rule_suppression.quiet", { name: "quiet", scopes: ["/subscriptions/x/resourceGroups/rg-other", "/subscriptions/x/resourceGroups/rg-xshield-test"] }),
+        ALERTS,
+      ),
+    ).toThrow("[AlertsIntact]");
+  });
+
+  test("a name right after a word, separated only by a line break or a comment, is still a reference", () => {
+    for (const gap of ["\n", "\t", "/* the account */"]) {
+      expect(synthWith((i, s) => ownerOn(`\${one([for id in${gap}azurerm_storage_account.${i.storageAccount.friendlyUniqueId}[*].id : id])}`)(i, s))).toThrow(
+        "[LeastPrivilegeRoles]",
+      );
+    }
+  });
+});
+
+describe("side doors: what stands for the integration, and what does not", () => {
+  test("a local that holds the account's name", () => {
+    expect(
+      synthWith((i, s) => {
+        s.addOverride("locals.account", "stxshieldtest");
+        ownerOn("/subscriptions/x/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/${local.account}")(i, s);
+      }),
+    ).toThrow("[LeastPrivilegeRoles]");
+  });
+
+  test("a module's output that passes the account's id on", () => {
+    expect(
+      synthWith((i, s) => {
+        s.addOverride("module.wrap", { source: "./wrap", account: ref(i.storageAccount, "id") });
+        ownerOn("${module.wrap.account_id}")(i, s);
+      }),
+    ).toThrow("[LeastPrivilegeRoles]");
+  });
+
+  test.each([
+    ["a container", "azurerm_storage_container", (i: XshieldMdeIntegration) => ({ name: ref(i.networkEventsContainer, "name"), storage_account_id: ref(i.storageAccount, "id") })],
+    ["a queue", "azurerm_storage_queue", (i: XshieldMdeIntegration) => ({ name: ref(i.queue, "name"), storage_account_id: ref(i.storageAccount, "id") })],
+    ["the resource group", "azurerm_resource_group", (i: XshieldMdeIntegration) => ({ name: ref(i.resourceGroup!, "name") })],
+  ])("%s looked up by reference", (_, type, body) => {
+    expect(
+      synthWith((i, s) => {
+        s.addOverride(`data.${type}.lookup`, body(i));
+        ownerOn(`\${data.${type}.lookup.id}`)(i, s);
+      }),
+    ).toThrow("[LeastPrivilegeRoles]");
+  });
+
+  test("the application looked up by reference", () => {
+    expect(
+      synthWith((i, s) => {
+        s.addOverride("data.azuread_application.lookup", { client_id: ref(i.application, "client_id") });
+        s.addOverride("resource.azuread_application_password.extra", { application_id: "${data.azuread_application.lookup.id}" });
+      }),
+    ).toThrow("[SecretLifetime] resource.azuread_application_password.extra");
+  });
+
+  test("a data source that only reads the account is not the account", () => {
+    expect(
+      synthWith((i, s) => {
+        s.addOverride("data.azurerm_monitor_diagnostic_categories.account", { resource_id: ref(i.storageAccount, "id") });
+        ownerOn("${data.azurerm_monitor_diagnostic_categories.account.id}")(i, s);
+      }),
+    ).not.toThrow();
+  });
+
+  test("the application's name or client id used elsewhere is not the application's principal", () => {
+    const name = "Xshield MDE Integration (test)";
+    // A group named after the application, through a local that holds its display name.
+    expect(
+      synthWith(
+        (_, s) => {
+          s.addOverride("locals.app_name", name);
+          s.addOverride("resource.azuread_group.operators", { display_name: "${local.app_name} operators", security_enabled: true });
+        },
+        { applicationDisplayName: name },
+      ),
+    ).not.toThrow();
+    // The client id kept in a vault, directly or through a local.
+    expect(
+      synthWith((i, s) => {
+        s.addOverride("locals.client_id", ref(i.application, "client_id"));
+        s.addOverride("resource.azurerm_key_vault_secret.client_id", { name: "client-id", value: "${local.client_id}", key_vault_id: "/x" });
+        s.addOverride("resource.azurerm_key_vault_secret.direct", { name: "client-id-2", value: ref(i.application, "client_id"), key_vault_id: "/x" });
+      }),
+    ).not.toThrow();
+    // The application (not its principal) looked up by name: its object id is no principal.
+    expect(
+      synthWith(
+        (_, s) => {
+          s.addOverride("data.azuread_application.app", { display_name: name });
+          s.addOverride("resource.azurerm_role_assignment.extra", { scope: "/subscriptions/x", role_definition_name: "Reader", principal_id: "${data.azuread_application.app.object_id}" });
+        },
+        { applicationDisplayName: name },
+      ),
+    ).not.toThrow();
+  });
+});
+
+describe("the error, line by line", () => {
+  test("a header, one line per finding and unused exception, the rules, and how to excuse them", () => {
+    let path = "";
+    const message = failure(
+      synthWith(
+        (i) => {
+          i.storageAccount.addOverride("min_tls_version", "TLS1_0");
+          path = at(i.storageAccount);
+        },
+        { baselineExceptions: [exception("HttpsOnly")] },
+      ),
+    );
+    const lines = message.split("\n");
+    expect(lines).toHaveLength(5);
+    expect(lines[0]).toMatch(/^SecureBaselineError: Secure baseline violated in .+; nothing was synthesized\.$/);
+    expect(lines[1]).toBe(`  - [MinimumTls12] ${path}.min_tls_version is "TLS1_0"; the baseline requires "TLS1_2".`);
+    expect(lines[2]).toMatch(/^ {2}- baselineExceptions\[0\] \(HttpsOnly\): nothing breaks this rule/);
+    expect(lines[3]).toMatch(/^Each rule: MinimumTls12: [^;]+\.$/);
+    expect(lines[4]).toMatch(/^If this is deliberate, add \{ rule, reason \} to the baselineExceptions prop/);
+  });
+
+  test("only an unused exception: its line ends the error", () => {
+    const lines = failure(synthWith(() => undefined, { baselineExceptions: [exception("HttpsOnly")] })).split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/^ {2}- baselineExceptions\[0\] \(HttpsOnly\): nothing breaks this rule, so the exception would only hide a later weakening; remove it\.$/);
+  });
+
+  test.each<[string, unknown, string]>([
+    ["min_tls_version", "TLS1_0", '"TLS1_2"'],
+    ["https_traffic_only_enabled", false, "true"],
+    ["allow_nested_items_to_be_public", true, "false"],
+    ["default_to_oauth_authentication", false, "true"],
+    ["infrastructure_encryption_enabled", false, "true"],
+    ["local_user_enabled", true, "false"],
+    ["sftp_enabled", true, "false"],
+    ["cross_tenant_replication_enabled", true, "false"],
+  ])("the account's %s: what the baseline requires", (key, value, wanted) => {
+    expect(failure(synthWith((i) => i.storageAccount.addOverride(key, value)))).toMatch(
+      new RegExp(`\\.${key} is ${JSON.stringify(value).replace(/"/g, '\\"')}; the baseline requires ${wanted.replace(/"/g, '\\"')}`),
+    );
   });
 });

@@ -91,14 +91,25 @@ describe("checks on the JSON a stack writes", () => {
     expect([seen.length, more.length]).toEqual([1, 1]);
   });
 
-  test("the wrapped methods cannot be replaced or deleted", () => {
+  test.each(["toTerraform", "toHclTerraform"] as const)("%s cannot be replaced or deleted once wrapped", (method) => {
     const { stack } = recordedStack(Testing.app());
-    const writable = stack as unknown as { toTerraform?: () => unknown; toHclTerraform?: () => unknown };
+    const writable = stack as unknown as { [key: string]: unknown };
+    const wrapped = writable[method];
     expect(() => {
-      writable.toTerraform = () => ({});
+      writable[method] = () => ({});
     }).toThrow(TypeError);
     expect(() => {
-      delete writable.toHclTerraform;
+      delete writable[method];
     }).toThrow(TypeError);
+    expect(writable[method]).toBe(wrapped);
+  });
+
+  test("the checks are kept under a key every copy and version of this library shares", () => {
+    // Another copy of the library (a second install, another version) finds the same checks under
+    // Symbol.for of this name, and adds to them instead of wrapping the stack a second time.
+    const { stack } = recordedStack(Testing.app());
+    const key = Symbol.for("xshield-mde-cdktf.writtenJsonChecks");
+    expect(Object.getOwnPropertySymbols(stack)).toContain(key);
+    expect((stack as unknown as { [key: symbol]: unknown })[key]).toHaveLength(1);
   });
 });

@@ -1,14 +1,18 @@
 #!/usr/bin/env node
-// `npm run mutation [-- <pass> ...]`: mutation testing of lib/ with Stryker, one pass per layer
-// (tools/mutation-passes.mjs), then one summary of every pass's report: the score of lib/ as a
-// whole, of each file and of the guard on its own. Incremental: a second run re-tests only mutants
-// whose code or tests changed (reports/mutation/<pass>.incremental.json). Not part of `npm test`:
-// a full first run takes about an hour on two cores.
+// `npm run mutation [-- [--force] <pass> ...]`: mutation testing of lib/ with Stryker, one pass per
+// layer (tools/mutation-passes.mjs), then one summary of every pass's report: the score of lib/ as
+// a whole, of each file and of the guard on its own. Incremental: a second run re-tests mutants
+// whose code or covering tests changed (reports/mutation/<pass>.incremental.json); see --force
+// below. Not part of `npm test`: a full first run takes about an hour on two cores.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { PASSES } from "./mutation-passes.mjs";
 
-const wanted = process.argv.slice(2);
+// --force: test every mutant again. Stryker reuses a survived mutant's result when its code is
+// unchanged, even when tests were added that would now kill it, and a static mutant (code run when
+// a module loads) is reused whatever changed; a score to record comes from a forced run.
+const force = process.argv.includes("--force");
+const wanted = process.argv.slice(2).filter((arg) => arg !== "--force");
 const unknown = wanted.filter((name) => !PASSES.some((p) => p.name === name));
 if (unknown.length > 0) {
   console.error(`mutation: unknown pass ${unknown.join(", ")}; the passes are ${PASSES.map((p) => p.name).join(", ")}.`);
@@ -16,7 +20,7 @@ if (unknown.length > 0) {
 }
 for (const pass of PASSES.filter((p) => wanted.length === 0 || wanted.includes(p.name))) {
   console.log(`\n== pass ${pass.name}: ${pass.mutate.join(", ")} (tests: ${pass.tests.length > 0 ? pass.tests.join(", ") : "every in-process suite"})`);
-  const run = spawnSync("npx", ["stryker", "run", "stryker.config.mjs"], {
+  const run = spawnSync("npx", ["stryker", "run", "stryker.config.mjs", ...(force ? ["--force"] : [])], {
     stdio: "inherit",
     env: { ...process.env, MUTATION_PASS: pass.name, MUTATION_TESTS: pass.tests.join(",") },
   });
