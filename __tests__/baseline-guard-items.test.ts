@@ -189,7 +189,9 @@ describe("event delivery, item by item", () => {
     ["two event types", ["Microsoft.Storage.BlobCreated", "Microsoft.Storage.BlobDeleted"]],
     ["another one", ["Microsoft.Storage.BlobDeleted"]],
   ])("included_event_types: %s", (_, types) => {
-    expect(synthWith((i) => i.eventSubscription.addOverride("included_event_types", types))).toThrow(/\[EventDeliveryScoped\] .*\.included_event_types is /);
+    // Set through the property: an override of a list would be merged with the written one.
+    const message = failure(synthWith((i) => (i.eventSubscription.includedEventTypes = types)));
+    expect(message).toContain(`.included_event_types is ${JSON.stringify(types)}; planned ["Microsoft.Storage.BlobCreated"] only.`);
   });
 
   test("a queue endpoint given twice", () => {
@@ -259,6 +261,15 @@ describe("side doors: what stands for the integration's resources", () => {
       ).toThrow("[LeastPrivilegeRoles] resource.azurerm_role_assignment.extra grants");
     },
   );
+
+  test("a pass-through that stands for the account makes nothing else the account", () => {
+    expect(
+      synthWith((i, s) => {
+        s.addOverride("resource.terraform_data.hop", { input: ref(i.storageAccount, "id") });
+        ownerOn("/subscriptions/x/resourceGroups/rg-other")(i, s);
+      }),
+    ).not.toThrow();
+  });
 
   test("through a chain of pass-throughs, whatever order they are written in", () => {
     expect(
@@ -653,6 +664,13 @@ describe("side doors: what stands for the integration, and what does not", () =>
         s.addOverride("locals.client_id", ref(i.application, "client_id"));
         s.addOverride("resource.azurerm_key_vault_secret.client_id", { name: "client-id", value: "${local.client_id}", key_vault_id: "/x" });
         s.addOverride("resource.azurerm_key_vault_secret.direct", { name: "client-id-2", value: ref(i.application, "client_id"), key_vault_id: "/x" });
+      }),
+    ).not.toThrow();
+    // The application (not its principal) looked up through its principal's client id: its object id is no principal.
+    expect(
+      synthWith((i, s) => {
+        s.addOverride("data.azuread_application.app", { client_id: ref(i.servicePrincipal, "client_id") });
+        s.addOverride("resource.azurerm_role_assignment.extra", { scope: "/subscriptions/x", role_definition_name: "Reader", principal_id: "${data.azuread_application.app.object_id}" });
       }),
     ).not.toThrow();
     // The application (not its principal) looked up by name: its object id is no principal.

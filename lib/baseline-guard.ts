@@ -918,8 +918,9 @@ class Check {
       grew = false;
       for (const c of candidates) {
         for (const key of standsFor(c)) {
-          // A service principal looked up by the application's client id is the integration's principal.
-          const principalOfApplication = key === "principals" && c.lookup === "azuread_service_principal" && sets.application.isReferredToBy(c.text);
+          // A service principal looked up by the application's client id is the integration's principal
+          // (for the other set a service principal lookup stands for, the application, the reference itself counts).
+          const principalOfApplication = c.lookup === "azuread_service_principal" && sets.application.isReferredToBy(c.text);
           if ((sets[key].isReferredToBy(c.text) || principalOfApplication) && sets[key].add(c.name)) {
             grew = true;
           }

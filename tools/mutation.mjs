@@ -8,9 +8,11 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { PASSES } from "./mutation-passes.mjs";
 
-// --force: test every mutant again. Stryker reuses a survived mutant's result when its code is
-// unchanged, even when tests were added that would now kill it, and a static mutant (code run when
-// a module loads) is reused whatever changed; a score to record comes from a forced run.
+// Stryker reuses a survived mutant's result when its code is unchanged, even when tests were added
+// that would now kill it (seen for static mutants, code run when a module loads, and for tests
+// added to an existing suite). So before each pass the survivors are dropped from the incremental
+// file and tested again; only killed mutants are reused (a test added cannot revive one; a test
+// changed or removed makes Stryker test its mutants again). --force tests every mutant again.
 const force = process.argv.includes("--force");
 const wanted = process.argv.slice(2).filter((arg) => arg !== "--force");
 const unknown = wanted.filter((name) => !PASSES.some((p) => p.name === name));
@@ -19,6 +21,7 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 for (const pass of PASSES.filter((p) => wanted.length === 0 || wanted.includes(p.name))) {
+  forgetSurvivors(`reports/mutation/${pass.name}.incremental.json`);
   console.log(`\n== pass ${pass.name}: ${pass.mutate.join(", ")} (tests: ${pass.tests.length > 0 ? pass.tests.join(", ") : "every in-process suite"})`);
   const run = spawnSync("npx", ["stryker", "run", "stryker.config.mjs", ...(force ? ["--force"] : [])], {
     stdio: "inherit",
@@ -28,6 +31,22 @@ for (const pass of PASSES.filter((p) => wanted.length === 0 || wanted.includes(p
     console.error(`mutation: pass ${pass.name} failed (exit ${run.status ?? run.signal}).`);
     process.exit(1);
   }
+}
+
+/** Removes the mutants no test detected from an incremental report, so the next run tests them again. */
+function forgetSurvivors(file) {
+  if (!existsSync(file)) {
+    return;
+  }
+  const report = JSON.parse(readFileSync(file, "utf8"));
+  let forgotten = 0;
+  for (const entry of Object.values(report.files)) {
+    const before = entry.mutants.length;
+    entry.mutants = entry.mutants.filter((m) => m.status !== "Survived" && m.status !== "NoCoverage");
+    forgotten += before - entry.mutants.length;
+  }
+  writeFileSync(file, JSON.stringify(report));
+  console.log(`${file}: ${forgotten} mutants no test detected last time will be tested again.`);
 }
 
 /** Detected (killed or timed out) over valid mutants (detected, survived, not covered), as Stryker counts it. */
