@@ -4,6 +4,7 @@ import { TerraformLocal, TerraformStack, Testing } from "cdktf";
 import { EnvironmentError, buildApp, collectWarnings } from "../lib/app";
 import { SKIP_CROSS_STACK_PREPARATION, XshieldMdeStack } from "../lib/xshield-mde-stack";
 import { XshieldMdeStackProps } from "../lib/props";
+import { XshieldValidationError } from "../lib/validation";
 import { VALID_PROPS, synthStack } from "./support/synth";
 
 const OUTPUTS = [
@@ -149,9 +150,20 @@ describe("XshieldMdeStack", () => {
     expect(build).toThrow(/XshieldMdeStack "dev": 3 invalid properties[\s\S]*subscriptionId[\s\S]*backend\.path[\s\S]*storageAccountName/);
   });
 
-  test("a missing integration is a clear error, not a TypeError", () => {
-    const build = () => new XshieldMdeStack(Testing.app(), "dev", {} as XshieldMdeStackProps);
-    expect(build).toThrow(/integration undefined: is required/);
+  test.each([["missing", undefined], ["null", null], ["text", "prod"]])("an integration that is %s is one clear error, not a TypeError", (_, integration) => {
+    const build = () => new XshieldMdeStack(Testing.app(), "dev", { integration } as unknown as XshieldMdeStackProps);
+    expect(build).toThrow(XshieldValidationError);
+    try {
+      build();
+    } catch (error) {
+      expect((error as XshieldValidationError).problems).toEqual([expect.stringMatching(/^integration .*: is required/)]);
+    }
+  });
+
+  test("with valid stack props, the integration reports its own problems under its own path", () => {
+    expect(() => new XshieldMdeStack(Testing.app(), "dev", { integration: { ...VALID_PROPS, queueName: "a--b" } })).toThrow(
+      /^XshieldMdeIntegration "dev\/integration": 1 invalid property/,
+    );
   });
 
   test("with a Key Vault copy, the secret appears only as references: the sensitive output and the vault secret", () => {
@@ -199,6 +211,31 @@ describe("buildApp", () => {
       expect(message).toMatch(/environment "Prod!": name "Prod!"/);
       expect(message).toMatch(/defined twice/);
     }
+  });
+
+  test.each(["_dev", "dev_", "-dev", "dev-", "x".repeat(41), "Dev"])("the environment name %s is refused", (name) => {
+    expect(() => buildApp([{ name, integration: VALID_PROPS }], { outdir: Testing.app().outdir })).toThrow(`environment "${name}": name "${name}"`);
+  });
+
+  test.each(["a", "dev", "prod-eu-1", "x".repeat(40)])("the environment name %s is accepted", (name) => {
+    expect(() => buildApp([{ name, integration: VALID_PROPS }], { outdir: Testing.app().outdir })).not.toThrow();
+  });
+
+  test("the error: a count, then one line per failing environment; a bad name alone adds no empty prop report", () => {
+    let thrown: unknown;
+    try {
+      buildApp([{ name: "Prod!", integration: VALID_PROPS }, { name: "Dev!", integration: VALID_PROPS }], { outdir: Testing.app().outdir });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(EnvironmentError);
+    const error = thrown as EnvironmentError;
+    expect(error.name).toBe("EnvironmentError");
+    const lines = error.message.split("\n");
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toBe("2 environment(s) failed:");
+    expect(lines[1]).toMatch(/^environment "Prod!": name "Prod!"/);
+    expect(lines[2]).toMatch(/^environment "Dev!": name "Dev!"/);
   });
 
   test("a bad environment name does not hide that environment's prop errors", () => {
@@ -252,6 +289,28 @@ describe("preparing for synthesis", () => {
     app.synth();
     const tags = Object.values(devJson(app).resource.azurerm_storage_account as Record<string, { tags: { owner: string } }>)[0].tags;
     expect(tags.owner).toMatch(/^\$\{data\.terraform_remote_state\./);
+  });
+
+  test("a token anywhere in the props, in a list, an object or as a key, gets the stack the full pass", () => {
+    const cases: [string, (owner: string) => XshieldMdeStackProps][] = [
+      ["in a list", (owner) => ({ integration: { ...VALID_PROPS, additionalOwnerObjectIds: [owner] } })],
+      ["in an object", (owner) => ({ integration: { ...VALID_PROPS, tags: { owner } } })],
+      ["as a key", (owner) => ({ integration: { ...VALID_PROPS, tags: { [owner]: "platform" } } })],
+    ];
+    for (const [, props] of cases) {
+      const app = optedIn();
+      const owner = new TerraformLocal(new TerraformStack(app, "shared"), "owner", "00000000-0000-0000-0000-000000000009").asString;
+      const dev = new XshieldMdeStack(app, "dev", props(owner));
+      fullPasses.mockClear();
+      app.synth();
+      expect(fullPasses.mock.contexts).toContain(dev);
+    }
+    // And without a token, none for this stack (the other stack's pass is its own).
+    const app = optedIn();
+    new TerraformStack(app, "shared");
+    const dev = new XshieldMdeStack(app, "dev", { integration: { ...VALID_PROPS, tags: { owner: "platform" }, additionalOwnerObjectIds: ["00000000-0000-0000-0000-000000000009"] } });
+    app.synth();
+    expect(fullPasses.mock.contexts).not.toContain(dev);
   });
 
   test("a prop that refers to another stack gets the full pass, and the reference crosses stacks correctly", () => {
