@@ -303,6 +303,13 @@ describe("XshieldMdeIntegration attributes", () => {
     expect(text).toContain(`az role assignment create --role Contributor\n  --assignee <user or group object id> --scope ${id}`);
     expect(text).toContain("streamingApiOperatorObjectIds");
   });
+
+  test("the construct's own instructions carry its account's id, or the id given", () => {
+    const integration = new XshieldMdeIntegration(new TerraformStack(Testing.app(), "test"), "integration", VALID_PROPS);
+    expect(integration.streamingApiInstructions("/x")).toBe(streamingApiInstructions("/x"));
+    expect(integration.streamingApiInstructions()).toBe(streamingApiInstructions(integration.storageAccountId));
+    expect(integration.streamingApiInstructions()).not.toBe(streamingApiInstructions("/x"));
+  });
 });
 
 describe("options", () => {
@@ -580,6 +587,31 @@ describe("providers", () => {
     expect(warnings[0]).toContain("storage_use_azuread is undefined");
     expect(warnings[1]).toContain("features.storage.data_plane_available is undefined");
     expect(warnings[2]).toContain('resource_provider_registrations is undefined, so azurerm registers its "legacy" set');
+  });
+
+  test("the provider warnings come once however often the stack is synthesized, and an aliased provider the account does not use gives none", () => {
+    const stack = new TerraformStack(Testing.app(), "platform");
+    new AzurermProvider(stack, "azurerm", { features: [{}] });
+    new AzureadProvider(stack, "azuread", {});
+    new TimeProvider(stack, "time");
+    const mde = new XshieldMdeIntegration(stack, "mde", VALID_PROPS);
+    Testing.synth(stack, true);
+    Testing.synth(stack, true);
+    expect(warningsOf(mde).filter((w) => w.startsWith("the azurerm provider platform/azurerm"))).toHaveLength(3);
+    const aliased = new TerraformStack(Testing.app(), "aliased");
+    new AzurermProvider(aliased, "other", { features: [{}], alias: "other" });
+    new AzureadProvider(aliased, "azuread", {});
+    new TimeProvider(aliased, "time");
+    const quiet = new XshieldMdeIntegration(aliased, "mde", VALID_PROPS);
+    Testing.synth(aliased, true);
+    expect(warningsOf(quiet).filter((w) => w.includes("azurerm provider"))).toEqual([]);
+  });
+
+  test("an empty tags map writes no tags", () => {
+    const tf = synthIntegration({ tags: {} }).json as { resource: { [type: string]: { [name: string]: { tags?: unknown } } } };
+    expect(Object.keys(tf.resource).length).toBeGreaterThan(5);
+    const tagged = Object.entries(tf.resource).flatMap(([type, byName]) => Object.values(byName).filter((b) => "tags" in b).map(() => type));
+    expect(tagged).toEqual([]);
   });
 
   test("no provider warning when the provider is set up right, or for what a documented relaxation does not need", () => {

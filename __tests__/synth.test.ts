@@ -40,6 +40,30 @@ describe("synthEnvironments", () => {
     return d;
   };
 
+  test("writes to cdktf.out, or to CDKTF_OUTDIR when the cdktf CLI sets it, and prints warnings only without the CLI", () => {
+    const cwd = process.cwd();
+    const saved = process.env.CDKTF_OUTDIR;
+    const printed = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      process.chdir(dir());
+      delete process.env.CDKTF_OUTDIR;
+      synthEnvironments(ENVS);
+      expect(fs.existsSync(path.join("cdktf.out", "stacks", "prod", "cdk.tf.json"))).toBe(true);
+      // prod allows no IP range: that warning is printed once, under its environment.
+      expect(printed.mock.calls.map(([text]) => String(text)).filter((t) => t.startsWith("warning [prod]"))).toHaveLength(1);
+      printed.mockClear();
+      process.env.CDKTF_OUTDIR = "from-cli";
+      synthEnvironments(ENVS);
+      expect(fs.existsSync(path.join("from-cli", "stacks", "prod", "cdk.tf.json"))).toBe(true);
+      expect(printed).not.toHaveBeenCalled();
+    } finally {
+      printed.mockRestore();
+      process.chdir(cwd);
+      if (saved === undefined) delete process.env.CDKTF_OUTDIR;
+      else process.env.CDKTF_OUTDIR = saved;
+    }
+  });
+
   test("writes what buildApp(...).synth() writes; without token traces the manifest also holds no machine paths", () => {
     const plain = dir();
     buildApp(ENVS, { outdir: plain }).synth();
