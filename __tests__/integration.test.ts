@@ -410,7 +410,8 @@ describe("day 2", () => {
     });
     expect(secret.value).toBe(newestOf(s, "value"));
     expect(secret.expiration_date).toBe(newestOf(s, "end_date"));
-    expect(typeof secret.content_type).toBe("string");
+    // What the vault shows a reader about the secret.
+    expect(secret.content_type).toBe("Xshield MDE integration client secret");
     expect(synthIntegration({ clientSecretKeyVaultId: vault, clientSecretKeyVaultSecretName: "other" }).one("azurerm_key_vault_secret").body.name).toBe("other");
   });
 
@@ -605,6 +606,14 @@ describe("providers", () => {
     const quiet = new XshieldMdeIntegration(aliased, "mde", VALID_PROPS);
     Testing.synth(aliased, true);
     expect(warningsOf(quiet).filter((w) => w.includes("azurerm provider"))).toEqual([]);
+  });
+
+  test("no allowedIpRanges: the firewall lets no IP range through", () => {
+    const { allowedIpRanges: _, ...withoutRanges } = VALID_PROPS;
+    const stack = new TerraformStack(Testing.app(), "test");
+    new XshieldMdeIntegration(stack, "integration", withoutRanges);
+    const tf = JSON.parse(Testing.synth(stack)) as { resource: { azurerm_storage_account: { [name: string]: { network_rules: { ip_rules: unknown } } } } };
+    expect(Object.values(tf.resource.azurerm_storage_account)[0].network_rules.ip_rules).toEqual([]);
   });
 
   test("an empty tags map writes no tags", () => {

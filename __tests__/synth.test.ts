@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { TerraformStack } from "cdktf";
+import { App, TerraformStack } from "cdktf";
 import { buildApp, EnvironmentConfig, EnvironmentError } from "../lib/app";
 import { SecureBaselineError } from "../lib/baseline-guard";
 import { describeSynthFailure, synthEnvironments } from "../lib/synth";
@@ -39,6 +39,29 @@ describe("synthEnvironments", () => {
     dirs.push(d);
     return d;
   };
+
+  test("captures no call stack while it synthesizes, unless tokenTraces or XSHIELD_TOKEN_TRACES=1 asks for them", () => {
+    // What an error made during synthesis carries: the stack cdktf would record for each token.
+    const stacks: (string | undefined)[] = [];
+    const spy = jest.spyOn(App.prototype, "synth").mockImplementation(() => {
+      stacks.push(new Error("probe").stack);
+    });
+    const saved = process.env.XSHIELD_TOKEN_TRACES;
+    try {
+      delete process.env.XSHIELD_TOKEN_TRACES;
+      synthEnvironments(ENVS, { outdir: dir(), onWarning: () => undefined });
+      synthEnvironments(ENVS, { outdir: dir(), onWarning: () => undefined, tokenTraces: true });
+      process.env.XSHIELD_TOKEN_TRACES = "1";
+      synthEnvironments(ENVS, { outdir: dir(), onWarning: () => undefined });
+      synthEnvironments(ENVS, { outdir: dir(), onWarning: () => undefined, tokenTraces: false });
+    } finally {
+      spy.mockRestore();
+      if (saved === undefined) delete process.env.XSHIELD_TOKEN_TRACES;
+      else process.env.XSHIELD_TOKEN_TRACES = saved;
+    }
+    expect(stacks.map((s) => s !== undefined)).toEqual([false, true, true, false]);
+    expect(new Error("after").stack).toBeDefined();
+  });
 
   test("writes to cdktf.out, or to CDKTF_OUTDIR when the cdktf CLI sets it, and prints warnings only without the CLI", () => {
     const cwd = process.cwd();

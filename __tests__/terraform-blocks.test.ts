@@ -57,3 +57,14 @@ describe("addTerraformBlocksToHcl", () => {
     expect(addTerraformBlocksToHcl(text, versioned)).toBe('# not a terraform {\nterraform {\n  required_version = ">= 1.5.0"\n}\n');
   });
 });
+
+describe("cdktf's own HCL", () => {
+  test("renders a stack with both blocks, leaving them to addTerraformBlocksToHcl", () => {
+    const stack = new TerraformStack(Testing.app(), "test");
+    requireTerraformVersion(stack, "1.7.0");
+    new RemovedBlock(stack, "keep-group", "azurerm_resource_group.rg");
+    const hcl = Testing.synthHcl(stack);
+    expect(hcl).not.toContain("required_version");
+    expect(hcl).not.toContain("removed {");
+  });
+});

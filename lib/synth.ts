@@ -45,11 +45,13 @@ function withoutTokenTraces<T>(work: () => T): T {
   try {
     return work();
   } finally {
+    // Stryker disable all: V8 always defines Error.stackTraceLimit; the other branch is for other engines
     if (descriptor !== undefined) {
       Object.defineProperty(Error, "stackTraceLimit", descriptor);
     } else {
       delete (Error as { stackTraceLimit?: number }).stackTraceLimit;
     }
+    // Stryker restore all
   }
 }
 
