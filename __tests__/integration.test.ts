@@ -576,12 +576,17 @@ describe("providers", () => {
     );
   });
 
-  test("synthesis warns when the azurerm provider the account uses lacks what the construct needs, naming each setting", () => {
-    const stack = new TerraformStack(Testing.app(), "platform");
-    new AzurermProvider(stack, "azurerm", { features: [{}] });
+  /** A stack with the three providers, azurerm as given (bare by default), and an integration on the defaults. */
+  function platformStack(id: string, azurerm: ConstructorParameters<typeof AzurermProvider>[2] = { features: [{}] }) {
+    const stack = new TerraformStack(Testing.app(), id);
+    new AzurermProvider(stack, "azurerm", azurerm);
     new AzureadProvider(stack, "azuread", {});
     new TimeProvider(stack, "time");
-    const mde = new XshieldMdeIntegration(stack, "mde", VALID_PROPS);
+    return { stack, mde: new XshieldMdeIntegration(stack, "mde", VALID_PROPS) };
+  }
+
+  test("synthesis warns when the azurerm provider the account uses lacks what the construct needs, naming each setting", () => {
+    const { stack, mde } = platformStack("platform");
     Testing.synth(stack, true);
     const warnings = warningsOf(mde).filter((w) => w.startsWith("the azurerm provider platform/azurerm"));
     expect(warnings).toHaveLength(3);
@@ -591,19 +596,11 @@ describe("providers", () => {
   });
 
   test("the provider warnings come once however often the stack is synthesized, and an aliased provider the account does not use gives none", () => {
-    const stack = new TerraformStack(Testing.app(), "platform");
-    new AzurermProvider(stack, "azurerm", { features: [{}] });
-    new AzureadProvider(stack, "azuread", {});
-    new TimeProvider(stack, "time");
-    const mde = new XshieldMdeIntegration(stack, "mde", VALID_PROPS);
+    const { stack, mde } = platformStack("platform");
     Testing.synth(stack, true);
     Testing.synth(stack, true);
     expect(warningsOf(mde).filter((w) => w.startsWith("the azurerm provider platform/azurerm"))).toHaveLength(3);
-    const aliased = new TerraformStack(Testing.app(), "aliased");
-    new AzurermProvider(aliased, "other", { features: [{}], alias: "other" });
-    new AzureadProvider(aliased, "azuread", {});
-    new TimeProvider(aliased, "time");
-    const quiet = new XshieldMdeIntegration(aliased, "mde", VALID_PROPS);
+    const { stack: aliased, mde: quiet } = platformStack("aliased", { features: [{}], alias: "other" });
     Testing.synth(aliased, true);
     expect(warningsOf(quiet).filter((w) => w.includes("azurerm provider"))).toEqual([]);
   });
