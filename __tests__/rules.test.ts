@@ -653,6 +653,8 @@ describe("baseline exceptions", () => {
   it("accept a reason of exactly 20 characters and refuse 19 or one that is not a string", () => {
     expect(baselineExceptionProblems({ rule: "HttpsOnly", reason: "x".repeat(20) }, "e", known)).toEqual([]);
     expect(baselineExceptionProblems({ rule: "HttpsOnly", reason: ` ${"é".repeat(20)} ` }, "e", known)).toEqual([]);
+    // Spaces around the reason do not count: 18 characters padded to 24 are still 18.
+    expect(baselineExceptionProblems({ rule: "HttpsOnly", reason: `   ${"x".repeat(18)}   ` }, "e", known)).toEqual([expect.stringContaining("it has 18;")]);
     expect(baselineExceptionProblems({ rule: "HttpsOnly", reason: "x".repeat(19) }, "e", known)).toEqual([
       expect.stringMatching(/^e\.reason "x{19}": must be at least 20 characters .* it has 19;/),
     ]);

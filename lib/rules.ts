@@ -806,7 +806,7 @@ export function tagCountProblem(count: number, prop = "tags"): Problem {
 
 /** Tag name: 1–128 UTF-8 bytes, none of `< > % & \ ? /`. */
 export function tagNameProblem(key: string, prop = "tags"): Problem {
-  // Stryker disable next-line ConditionalExpression: a token's text (${TfToken[TOKEN.n]}) is short and has none of the forbidden characters, so the checks below pass it anyway; the early return states that a token is not checked
+  // Stryker disable next-line ConditionalExpression,BlockStatement: a token's text (${TfToken[TOKEN.n]}) is short and has none of the forbidden characters, so the checks below pass it anyway; the early return states that a token is not checked
   if (isToken(key)) {
     return undefined;
   }
