@@ -45,15 +45,20 @@ function withoutTokenTraces<T>(work: () => T): T {
   try {
     return work();
   } finally {
-    // Stryker disable all: V8 always defines Error.stackTraceLimit; the other branch is for other engines
-    if (descriptor !== undefined) {
-      Object.defineProperty(Error, "stackTraceLimit", descriptor);
-    } else {
-      delete (Error as { stackTraceLimit?: number }).stackTraceLimit;
-    }
-    // Stryker restore all
+    restoreStackTraceLimit(descriptor);
   }
 }
+
+// Stryker disable all: V8 always defines Error.stackTraceLimit; the delete is for other engines
+/** Puts `Error.stackTraceLimit` back as it was before {@link withoutTokenTraces}. */
+function restoreStackTraceLimit(descriptor: PropertyDescriptor | undefined): void {
+  if (descriptor !== undefined) {
+    Object.defineProperty(Error, "stackTraceLimit", descriptor);
+  } else {
+    delete (Error as { stackTraceLimit?: number }).stackTraceLimit;
+  }
+}
+// Stryker restore all
 
 /**
  * Runs `build`; when it throws, removes the (empty) output folders cdktf's `App` created for it,

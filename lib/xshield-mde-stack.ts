@@ -194,8 +194,8 @@ export class XshieldMdeStack extends TerraformStack {
    * other stack gets cdktf's full pass.
    */
   public prepareStack(): void {
+    // Stryker disable next-line BlockStatement: the check cdktf's pass makes too; this stack always writes its backend, so it finds one
     if (this.node.tryGetContext(SKIP_CROSS_STACK_PREPARATION) === true && !this.propsHaveTokens) {
-      // Stryker disable next-line BlockStatement: as cdktf does; this stack always writes its backend, so the check finds one
       this.ensureBackendExists();
     } else {
       super.prepareStack();
