@@ -1,7 +1,7 @@
 // What docs/mutation-testing.md promises about `npm run mutation`: every file of lib/ is mutated
 // in exactly one pass, and only message wording is left out of the score.
 import { execFileSync } from "child_process";
-import { readdirSync } from "fs";
+import { readdirSync, readFileSync } from "fs";
 import * as path from "path";
 
 const ROOT = path.join(__dirname, "..");
@@ -67,5 +67,26 @@ describe("the message-wording ignorer", () => {
       "P1D",
     ];
     expect(prose(values)).toEqual(values.map(() => false));
+  });
+});
+
+describe("Stryker disable regions in lib/", () => {
+  // Stryker reads a directive only where it leads a statement, property or declaration. A
+  // "restore all" that only trails a block (a closing bracket comes next) is not read, and the
+  // region then runs on to the next restore that is, silently leaving verdict code unmutated.
+  test("every restore leads code, so each region ends where it says", () => {
+    const trailing: string[] = [];
+    for (const file of readdirSync(path.join(ROOT, "lib")).filter((f) => f.endsWith(".ts"))) {
+      const lines = readFileSync(path.join(ROOT, "lib", file), "utf8").split("\n");
+      lines.forEach((line, i) => {
+        if (/\/\/\s*Stryker restore all/.test(line)) {
+          const next = lines.slice(i + 1).find((l) => l.trim() !== "");
+          if (next === undefined || /^[})\]]/.test(next.trim())) {
+            trailing.push(`lib/${file}:${i + 1}`);
+          }
+        }
+      });
+    }
+    expect(trailing).toEqual([]);
   });
 });

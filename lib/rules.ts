@@ -116,9 +116,9 @@ function checkName(prop: string, value: unknown, spec: NameRule): Problem {
   const but = details.length > 0 ? `, but it ${details.join(", ")}` : "";
   const fix = suggestion !== undefined ? `; use e.g. ${JSON.stringify(suggestion)}` : "";
   return `${prop} ${show(value)}: must be ${spec.rule}${but}${fix}.${advice}`;
-  // Stryker restore all
 }
 
+// Stryker restore all
 // Stryker disable next-line all: only explains bad characters in messages
 const isLowerAlnum = (c: string): boolean => /^[a-z0-9]$/.test(c);
 
@@ -135,10 +135,10 @@ export function storageAccountNameProblem(value: unknown, prop = "storageAccount
     details: (v) => [lengthDetail(v, 3, 24), badCharactersDetail(v, isLowerAlnum)],
     repair: (v) => v.toLowerCase().replace(/[^a-z0-9]/g, "").slice(0, 24),
     example: "xshieldmde",
-    // Stryker restore all
   });
 }
 
+// Stryker restore all
 // ---------------------------------------------------------------- storage queue
 
 const QUEUE_NAME = /^(?=.{3,63}$)[a-z0-9](?:[a-z0-9]|-(?!-))*[a-z0-9]$/;
@@ -170,10 +170,10 @@ function hyphenatedNameRule(ruleSuffix: string, doubleHyphenNote: string, exampl
         .slice(0, 63)
         .replace(/-+$/, ""),
     example,
-    // Stryker restore all
   };
 }
 
+// Stryker restore all
 /**
  * Storage queue name: 3–63 lowercase letters, digits and hyphens, starting and ending with a
  * letter or digit, no `--` (the azurerm provider does not reject `--`; Azure does, at apply).
@@ -203,10 +203,10 @@ export function stateKeyProblem(value: unknown, prop: string): Problem {
     // Stryker disable all: how the message explains the value and what it suggests; `valid` is the tested verdict
     details: (v) => [lengthDetail(v, 1, 1024), /[/.]$/.test(v) ? `ends with ${JSON.stringify(v.slice(-1))}` : undefined],
     example: "xshield-mde/dev.tfstate",
-    // Stryker restore all
   });
 }
 
+// Stryker restore all
 /**
  * A local state path: relative (to the stack folder `cdktf.out/stacks/<env>/`), so that the
  * synthesized configuration is the same on every machine.
@@ -218,10 +218,10 @@ export function relativePathProblem(value: unknown, prop: string): Problem {
     // Stryker disable all: how the message explains the value and what it suggests; `valid` is the tested verdict
     details: (v) => [v.trim() === "" ? "is empty" : `is absolute or home-relative`],
     example: "../../../terraform.dev.tfstate",
-    // Stryker restore all
   });
 }
 
+// Stryker restore all
 // ---------------------------------------------------------------- resource group
 
 const RESOURCE_GROUP_CHARACTER = /^[A-Za-z0-9\-_.()]$/;
@@ -251,10 +251,10 @@ export function resourceGroupNameProblem(value: unknown, prop = "resourceGroupNa
         .join("")
         .replace(/\.+$/, ""),
     example: "rg-xshield-mde",
-    // Stryker restore all
   });
 }
 
+// Stryker restore all
 // ---------------------------------------------------------------- location
 
 /**
@@ -309,10 +309,10 @@ export function locationProblem(value: unknown, prop = "location"): Problem {
     repair: (v) => closestRegion(normalizeLocation(v.replace(/[^A-Za-z0-9]/g, ""))) ?? "",
     example: "westeurope",
     advice: "List the regions with `az account list-locations -o table`.",
-    // Stryker restore all
   });
 }
 
+// Stryker restore all
 /** Warns when a well-formed location is not a region name this library knows (maybe a typo). */
 export function locationWarning(value: unknown, prop = "location"): Problem {
   // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent, locationProblem refuses what is not a string
@@ -385,10 +385,10 @@ export function displayNameProblem(value: unknown, prop = "applicationDisplayNam
     ],
     repair: (v) => Array.from(v.trim()).slice(0, 256).join("").trim(),
     example: "Xshield MDE Integration",
-    // Stryker restore all
   });
 }
 
+// Stryker restore all
 // ---------------------------------------------------------------- GUIDs
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -416,10 +416,10 @@ export function guidProblem(value: unknown, prop: string, what = "a GUID", where
     ],
     repair: (v) => v.trim().replace(/^\{(.*)\}$/, "$1"),
     advice: `Copy the GUID exactly${where !== undefined ? `; look it up with ${where}` : " from the Azure portal or CLI"}.`,
-    // Stryker restore all
   });
 }
 
+// Stryker restore all
 // ---------------------------------------------------------------- Key Vault
 
 const KEY_VAULT_SECRET_NAME = /^[0-9A-Za-z-]{1,127}$/;
@@ -433,10 +433,10 @@ export function keyVaultSecretNameProblem(value: unknown, prop = "clientSecretKe
     details: (v) => [lengthDetail(v, 1, 127), badCharactersDetail(v, (c) => /^[0-9A-Za-z-]$/.test(c))],
     repair: (v) => v.trim().replace(/[^0-9A-Za-z-]/g, "-").slice(0, 127),
     example: "xshield-mde-client-secret",
-    // Stryker restore all
   });
 }
 
+// Stryker restore all
 const KEY_VAULT_NAME = /^(?=.{3,24}$)[A-Za-z](?:[A-Za-z0-9]|-(?!-))*[A-Za-z0-9]$/;
 
 /** Key Vault name: 3–24 letters, digits and hyphens, starting with a letter, ending with a letter or digit, no `--`. */
@@ -454,6 +454,19 @@ const KEY_VAULT_ID_TEMPLATE =
 const KEY_VAULT_ID_ADVICE =
   "Copy it from `az keyvault show --name <vault> --query id -o tsv` or the vault's Properties page in the portal.";
 
+
+// Stryker disable all: explains a bad value in its message (what is wrong, what to write); the verdict is tested
+/** What is wrong with a Key Vault id that does not have the resource id's shape. */
+function keyVaultIdShapeDetail(value: string): string {
+  if (/^https?:\/\//i.test(value.trim())) {
+    return "is the vault's URI, not its resource id";
+  }
+  if (value.trim() !== value) {
+    return "has leading or trailing whitespace";
+  }
+  return value.endsWith("/") ? 'ends with "/"' : "does not have that shape";
+}
+// Stryker restore all
 /**
  * Key Vault resource id: `/subscriptions/<GUID>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>`,
  * with a valid resource group and vault name.
@@ -469,17 +482,7 @@ export function keyVaultIdProblem(value: unknown, prop = "clientSecretKeyVaultId
   const match = KEY_VAULT_ID.exec(value);
   const details: string[] = [];
   if (match === null) {
-    // Stryker disable all: explains a bad value in its message (what is wrong, what to write); the verdict is tested
-    if (/^https?:\/\//i.test(value.trim())) {
-      details.push("is the vault's URI, not its resource id");
-    } else if (value.trim() !== value) {
-      details.push("has leading or trailing whitespace");
-    } else if (value.endsWith("/")) {
-      details.push('ends with "/"');
-    } else {
-      details.push("does not have that shape");
-    }
-    // Stryker restore all
+    details.push(keyVaultIdShapeDetail(value));
   } else {
     const [, subscription, group, vault] = match;
     if (!isGuid(subscription)) {
@@ -523,9 +526,9 @@ export function keyVaultIdCaseWarning(value: unknown, prop = "clientSecretKeyVau
     '("subscriptions", "resourceGroups", "providers", "Microsoft.KeyVault", "vaults"). ' +
     `ARM ignores the case, but the azurerm provider may parse ids case-sensitively; write ${JSON.stringify(fixed)}.`
   );
-  // Stryker restore all
 }
 
+// Stryker restore all
 // ---------------------------------------------------------------- numbers, enums, booleans
 
 /**
@@ -566,9 +569,9 @@ export function wholeNumberProblem(
     suggestion = max;
   }
   return `${prop} ${show(value)}: must be a whole number from ${min} to ${max} (${meaning}), but it ${detail}; use e.g. ${suggestion}.`;
-  // Stryker restore all
 }
 
+// Stryker restore all
 /** One of a fixed set of strings (checked at runtime too, for JavaScript callers). */
 export function oneOfProblem(value: unknown, prop: string, allowed: readonly string[]): Problem {
   if (isToken(value)) {
@@ -585,9 +588,9 @@ export function oneOfProblem(value: unknown, prop: string, allowed: readonly str
       ? `use ${JSON.stringify(sameIgnoringCase)} (the values are case-sensitive)`
       : `use e.g. ${JSON.stringify(allowed[0])}`;
   return `${prop} ${show(value)}: must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}; ${fix}.`;
-  // Stryker restore all
 }
 
+// Stryker restore all
 /** A boolean (checked at runtime, for JavaScript callers). */
 export function booleanProblem(value: unknown, prop: string): Problem {
   if (isToken(value) || typeof value === "boolean") {
@@ -717,8 +720,8 @@ export function ipRangeProblem(value: unknown, prop: string): Problem {
       what,
       "the storage firewall matches public source addresses only, so remove it and list Xshield's public egress addresses (or narrow the range to public space)",
     );
-    // Stryker restore all
   }
+  // Stryker restore all
   if (prefixText !== undefined && prefix > 30) {
     // Stryker disable next-line all: only the advice in the message
     const fix =
@@ -835,9 +838,9 @@ export function tagNameProblem(key: string, prop = "tags"): Problem {
     `${tagProp(key, prop)}: ${details.join(" and ")}; a tag name must be 1–${MAX_TAG_NAME_BYTES} bytes in UTF-8 ` +
     `(the storage account limit, as the azurerm provider counts it) without ${FORBIDDEN_TAG_NAME_CHARACTERS.join(" ")}; ${fix}.`
   );
-  // Stryker restore all
 }
 
+// Stryker restore all
 /** Tag value: a string of at most 256 UTF-8 bytes. */
 export function tagValueProblem(key: string, value: unknown, prop = "tags"): Problem {
   if (isToken(value)) {
