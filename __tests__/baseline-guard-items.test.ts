@@ -701,7 +701,7 @@ describe("the error, line by line", () => {
     const lines = message.split("\n");
     expect(lines).toHaveLength(5);
     expect(lines[0]).toMatch(/^SecureBaselineError: Secure baseline violated in .+; nothing was synthesized\.$/);
-    expect(lines[1]).toBe(`  - [MinimumTls12] ${path}.min_tls_version is "TLS1_0"; the baseline requires "TLS1_2".`);
+    expect(lines[1]).toBe(`  - [MinimumTls12] ${path}.min_tls_version is "TLS1_0"; the baseline requires "TLS1_2" or "TLS1_3".`);
     expect(lines[2]).toMatch(/^ {2}- baselineExceptions\[0\] \(HttpsOnly\): nothing breaks this rule/);
     expect(lines[3]).toMatch(/^Each rule: MinimumTls12: [^;]+\.$/);
     expect(lines[4]).toMatch(/^If this is deliberate, add \{ rule, reason \} to the baselineExceptions prop/);
@@ -714,7 +714,7 @@ describe("the error, line by line", () => {
   });
 
   test.each<[string, unknown, string]>([
-    ["min_tls_version", "TLS1_0", '"TLS1_2"'],
+    ["min_tls_version", "TLS1_0", '"TLS1_2" or "TLS1_3"'],
     ["https_traffic_only_enabled", false, "true"],
     ["allow_nested_items_to_be_public", true, "false"],
     ["default_to_oauth_authentication", false, "true"],

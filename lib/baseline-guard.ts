@@ -214,7 +214,7 @@ function containsKey(value: unknown, key: string): boolean {
 
 /** The attributes of the storage account the baseline rules read, by rule. */
 const STORAGE_ACCOUNT_RULES: readonly { rule: BaselineRule; key: string; ok: (v: unknown) => boolean; wanted: string }[] = [
-  { rule: "MinimumTls12", key: "min_tls_version", ok: (v) => v === "TLS1_2" || v === "TLS1_3", wanted: '"TLS1_2"' },
+  { rule: "MinimumTls12", key: "min_tls_version", ok: (v) => v === "TLS1_2" || v === "TLS1_3", wanted: '"TLS1_2" or "TLS1_3"' },
   { rule: "HttpsOnly", key: "https_traffic_only_enabled", ok: (v) => v === true, wanted: "true" },
   { rule: "NoPublicBlobAccess", key: "allow_nested_items_to_be_public", ok: (v) => v === false, wanted: "false" },
   { rule: "SharedKeyDisabled", key: "default_to_oauth_authentication", ok: (v) => v === true, wanted: "true" },
