@@ -4,9 +4,11 @@ import { Fn, Token } from "cdktf";
 import {
   baselineExceptionProblems,
   booleanProblem,
+  containerNameProblem,
   displayNameProblem,
   guidProblem,
   ipRangeProblem,
+  isGuid,
   isKeyVaultName,
   keyVaultIdCaseWarning,
   keyVaultIdProblem,
@@ -15,12 +17,15 @@ import {
   locationProblem,
   locationWarning,
   NON_PUBLIC_IPV4_BLOCKS,
+  nonPublicReasons,
   normalizeLocation,
   oneOfProblem,
   Problem,
   queueNameProblem,
+  relativePathProblem,
   resourceGroupNameProblem,
   show,
+  stateKeyProblem,
   storageAccountNameProblem,
   tagCaseProblems,
   tagCountProblem,
@@ -457,6 +462,14 @@ describe("GUID", () => {
     expect(problem).toContain("`az ad user show`");
   });
 
+  it("matches the whole value, not a GUID inside it", () => {
+    const guid = "6f1c0b36-2e5e-4d3f-9a64-0e2b1c9d8a71";
+    expect(isGuid(guid)).toBe(true);
+    for (const padded of [`x${guid}`, `${guid}x`, `${guid}/${guid}`, ` ${guid}`]) {
+      expect({ padded, isGuid: isGuid(padded) }).toEqual({ padded, isGuid: false });
+    }
+  });
+
   it("suggests removing braces", () => {
     expect(suggestionIn(guidProblem("{6f1c0b36-2e5e-4d3f-9a64-0e2b1c9d8a71}", "tenantId") ?? "")).toBe(
       "6f1c0b36-2e5e-4d3f-9a64-0e2b1c9d8a71",
@@ -533,6 +546,21 @@ describe("Key Vault id", () => {
     expect(warning).toContain(JSON.stringify(goodId));
   });
 
+  it("refuses an id with anything before or after it", () => {
+    for (const bad of [`x${goodId}`, `/tenants/t${goodId}`, `${goodId}/secrets/x`, `${goodId}x/y`]) {
+      expect({ bad, problem: keyVaultIdProblem(bad) }).toEqual({ bad, problem: expect.stringContaining(`clientSecretKeyVaultId ${JSON.stringify(bad)}: must be`) });
+    }
+  });
+
+  it("refuses a value that is not a string, even one that reads as a valid id", () => {
+    // An array holding the id turns into the id when made a string; it must still be refused.
+    for (const bad of [42, null, [goodId], { id: goodId }]) {
+      const problem = keyVaultIdProblem(bad, "clientSecretKeyVaultId");
+      expect(problem).toMatch(/^clientSecretKeyVaultId .*: must be a string/);
+      expect(keyVaultIdCaseWarning(bad)).toBeUndefined();
+    }
+  });
+
   it("explains which part is wrong", () => {
     const badVault = goodId.replace("kv-xshield", "kv--x");
     expect(keyVaultIdProblem(badVault)).toContain('has the vault name "kv--x", which breaks the vault name rule');
@@ -578,6 +606,27 @@ describe("tags", () => {
     const problem = tagValueProblem("team", value);
     expect(problem).toContain("is 258 bytes long in UTF-8 (86 characters)");
     expect(new TextEncoder().encode(suggestionIn(problem ?? "") ?? "").length).toBeLessThanOrEqual(256);
+  });
+
+  it("accepts a tag value of exactly 256 bytes and refuses 257", () => {
+    const at = "日".repeat(85) + "x"; // 255 + 1 bytes
+    expect(new TextEncoder().encode(at).length).toBe(256);
+    expect(tagValueProblem("team", at)).toBeUndefined();
+    expect(tagValueProblem("team", `${at}y`)).toContain("is 257 bytes long in UTF-8 (87 characters)");
+    expect(tagValueProblem("team", "x".repeat(256))).toBeUndefined();
+    expect(tagValueProblem("team", "x".repeat(257))).toContain("is 257 bytes long;");
+  });
+
+  it("refuses a tag value that is not a string, without throwing", () => {
+    for (const bad of [5, null, true, ["a"], { a: 1 }]) {
+      expect(tagValueProblem("team", bad)).toMatch(/^tags\["team"\] .*: a tag value must be a string .*, but it is an? /);
+    }
+  });
+
+  it("passes a tag value that is a token, whatever its kind", () => {
+    expect(tagValueProblem("team", Token.asString(Fn.lower("Team")))).toBeUndefined();
+    expect(tagValueProblem("team", Token.asNumber(Fn.lower("7")))).toBeUndefined();
+    expect(tagValueProblem("team", Token.asList(Fn.split(",", "a,b")))).toBeUndefined();
   });
 
   it("refuses tag names that differ only in case, which Azure takes as one", () => {
@@ -662,6 +711,12 @@ describe("baseline exceptions", () => {
       expect(baselineExceptionProblems({ rule: "HttpsOnly", reason }, "e", known)).toEqual([
         expect.stringMatching(/^e\.reason .*: must be a string of at least 20 characters/),
       ]);
+    }
+  });
+
+  it("refuse an exception that is not an object with one problem, whatever its type", () => {
+    for (const bad of ["SharedKeyDisabled", 7, null, true, [{ rule: "HttpsOnly", reason: "x".repeat(20) }]]) {
+      expect(baselineExceptionProblems(bad, "e", known)).toEqual([expect.stringMatching(/^e .*: must be an object \{ rule, reason \}/)]);
     }
   });
 
@@ -790,6 +845,40 @@ describe("allowedIpRanges entries", () => {
     expect(ipRangeProblem("20.50.1.1-20.50.1.9", "allowedIpRanges[0]")).toContain("is a dash range");
   });
 
+  it("reads the prefix strictly: no leading zeros, only 0 to 32, and never throws", () => {
+    // ipaddr.js itself takes "/024" as /24 and "/08" as /8.
+    for (const bad of ["20.50.1.0/024", "20.0.0.0/08", "20.50.1.0/33", "20.50.1.0/99", "20.50.1.0/ 24", "20.50.1.0/+24"]) {
+      expect({ bad, problem: ipRangeProblem(bad, "allowedIpRanges[0]") }).toEqual({
+        bad,
+        problem: expect.stringContaining("is not an IPv4 address or CIDR range"),
+      });
+    }
+    expect(ipRangeProblem("20.0.0.0/8", "allowedIpRanges[0]")).toBeUndefined();
+  });
+
+  it("reports what is wrong with a padded entry beyond its padding", () => {
+    // Trimming alone would not make " 10.0.0.1 " valid, so the message also says it is private.
+    const problem = ipRangeProblem(" 10.0.0.1 ", "allowedIpRanges[0]");
+    expect(problem).toContain('allowedIpRanges[0] " 10.0.0.1 ": must be a public IPv4 address');
+    expect(problem).toContain("has leading or trailing whitespace, and without it is a private address (10.0.0.0/8");
+    expect(problem).not.toContain('write "10.0.0.1"');
+    expect(ipRangeProblem("\t2001:db8::1", "allowedIpRanges[0]")).toContain("and without it is IPv6");
+  });
+
+  it("gives one reason per block, and names a special range its table lacks", () => {
+    const tenOne = ipaddr.IPv4.parse("10.0.0.1");
+    expect(nonPublicReasons(tenOne, 32)).toEqual(["a private address (10.0.0.0/8, RFC 1918)"]);
+    expect(nonPublicReasons(ipaddr.IPv4.parse("20.50.1.7"), 32)).toEqual([]);
+    // A range a later ipaddr.js might add, before the block table knows it, is still not public.
+    const range = jest.spyOn(ipaddr.IPv4.prototype, "range").mockReturnValue("someNewRange" as ReturnType<ipaddr.IPv4["range"]>);
+    try {
+      expect(nonPublicReasons(ipaddr.IPv4.parse("20.50.1.7"), 32)).toEqual(["special-purpose (someNewRange)"]);
+      expect(ipRangeProblem("20.50.1.7", "allowedIpRanges[0]")).toContain("special-purpose (someNewRange)");
+    } finally {
+      range.mockRestore();
+    }
+  });
+
   it("treats globally reachable special-purpose blocks (AS112, AMT) as public", () => {
     expect(ipRangeProblem("192.175.48.1", "allowedIpRanges[0]")).toBeUndefined();
     expect(ipRangeProblem("192.52.193.0/24", "allowedIpRanges[0]")).toBeUndefined();
@@ -807,6 +896,40 @@ describe("allowedIpRanges entries", () => {
 
   it("skips tokens", () => {
     expect(ipRangeProblem(token, "allowedIpRanges[0]")).toBeUndefined();
+  });
+});
+
+describe("backend names", () => {
+  it("take a state key of 1 to 1024 characters, counted as characters", () => {
+    expect(stateKeyProblem("x", "backend.key")).toBeUndefined();
+    expect(stateKeyProblem("x".repeat(1024), "backend.key")).toBeUndefined();
+    expect(stateKeyProblem("日".repeat(1024), "backend.key")).toBeUndefined();
+    for (const bad of ["", "x".repeat(1025), "日".repeat(1025), "env/", "dev."]) {
+      expect({ bad: bad.length, problem: stateKeyProblem(bad, "backend.key") }).toEqual({
+        bad: bad.length,
+        problem: expect.stringMatching(/^backend\.key .*: must be a blob name of 1–1024 characters/),
+      });
+    }
+  });
+
+  it("take a relative local state path, not an empty or blank one", () => {
+    expect(relativePathProblem("../../../terraform.dev.tfstate", "backend.path")).toBeUndefined();
+    expect(relativePathProblem("state/dev.tfstate", "backend.path")).toBeUndefined();
+    for (const bad of ["", "   ", "\t", "/var/tf/dev.tfstate", "~/dev.tfstate", "C:/tf/dev.tfstate", "\\\\server\\dev.tfstate"]) {
+      expect({ bad, problem: relativePathProblem(bad, "backend.path") }).toEqual({
+        bad,
+        problem: expect.stringMatching(/^backend\.path .*: must be a relative path/),
+      });
+    }
+  });
+
+  it("take a container name of the queue name's shape", () => {
+    for (const name of ["tfstate", "abc", "a".repeat(63), "tf-state-1"]) {
+      expect(containerNameProblem(name, "backend.containerName")).toBeUndefined();
+    }
+    for (const bad of ["ab", "a".repeat(64), "tf--state", "-tfstate", "TFState"]) {
+      expect(containerNameProblem(bad, "backend.containerName")).toMatch(/^backend\.containerName .*: must be 3–63 lowercase letters/);
+    }
   });
 });
 
