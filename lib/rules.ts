@@ -641,6 +641,8 @@ const PARSED_BLOCKS = NON_PUBLIC_IPV4_BLOCKS.map((b) => ({ ...b, range: ipaddr.I
  */
 export function nonPublicReasons(network: ipaddr.IPv4, prefix: number): string[] {
   // CIDR blocks are nested or disjoint: two overlap iff one holds the other's network address.
+  // No two blocks of the table start at the same address (a test checks), so the prefix comparisons
+  // below never change the reasons; they say which blocks hold the range and which lie inside it.
   const containing = PARSED_BLOCKS.filter((b) => b.range[1] <= prefix && network.match(b.range));
   const contained = PARSED_BLOCKS.filter((b) => b.range[1] > prefix && b.range[0].match(network, prefix));
   // Inside a block, the most specific one explains best (255.255.255.255 is the broadcast address
