@@ -711,8 +711,9 @@ function ipRangeFault(value: unknown): { detail: string; fix: string } | undefin
     return bad("is a dash range, which Azure does not accept", 'write it as CIDR ranges instead, e.g. "20.50.1.0/24"');
   }
   const prefixOk = prefixText === undefined || /^(0|[1-9]\d?)$/.test(prefixText);
+  // A second "/" makes the whole value an invalid CIDR range.
   const cidrOk = prefixText === undefined || ipaddr.IPv4.isValidCIDRFourPartDecimal(value);
-  if (parts.length > 2 || !ipaddr.IPv4.isValidFourPartDecimal(address) || !prefixOk || !cidrOk) {
+  if (!ipaddr.IPv4.isValidFourPartDecimal(address) || !prefixOk || !cidrOk) {
     return bad(
       "is not an IPv4 address or CIDR range",
       'write four decimal numbers 0–255 without leading zeros, optionally with "/prefix", e.g. "20.50.1.7" or "20.50.1.0/24"',
