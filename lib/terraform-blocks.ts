@@ -45,7 +45,7 @@ export class RequiredTerraformVersion extends TerraformElement {
   private minimum: string;
 
   public constructor(scope: Construct, id: string, minimum: string) {
-    // Stryker disable next-line StringLiteral: as above
+    // Stryker disable next-line StringLiteral: cdktf reads the element type only for its metadata; toTerraform writes the block
     super(scope, id, "terraform");
     this.minimum = minimum;
   }
@@ -60,8 +60,7 @@ export class RequiredTerraformVersion extends TerraformElement {
     const parts = (v: string) => v.split(".").map(Number);
     const [a, b] = [parts(version), parts(this.minimum)];
     const newer = a.findIndex((n, i) => n !== (b[i] ?? 0));
-    // Where the two differ, > and >= agree; with no difference (-1) a[-1] is undefined, and undefined > x is false.
-    // Stryker disable next-line EqualityOperator
+    // Stryker disable next-line EqualityOperator: ">=" is equivalent: where the two differ, > and >= agree, and with no difference (-1) a[-1] is undefined, so both are false ("<=" shares the mutator name; the test of an older version later kills it)
     if (a[newer] > (b[newer] ?? 0)) {
       this.minimum = version;
     }
