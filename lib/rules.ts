@@ -666,7 +666,6 @@ function toUint32(address: ipaddr.IPv4): number {
 }
 
 // Stryker restore all
-
 const IP_RULE =
   'a public IPv4 address ("20.50.1.7") or CIDR range with a prefix of /0 to /30 ("20.50.1.0/24")';
 

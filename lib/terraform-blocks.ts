@@ -60,7 +60,7 @@ export class RequiredTerraformVersion extends TerraformElement {
     const parts = (v: string) => v.split(".").map(Number);
     const [a, b] = [parts(version), parts(this.minimum)];
     const newer = a.findIndex((n, i) => n !== (b[i] ?? 0));
-    // Stryker disable next-line EqualityOperator: ">=" is equivalent: where the two differ, > and >= agree, and with no difference (-1) a[-1] is undefined, so both are false ("<=" shares the mutator name; the test of an older version later kills it)
+    // Stryker disable next-line EqualityOperator: ">=" is equivalent: where the two differ, > and >= agree, and with no difference (-1) a[-1] is undefined, so both are false ("<=" shares the mutator name and is left out with it, though the test of an older version later would kill it)
     if (a[newer] > (b[newer] ?? 0)) {
       this.minimum = version;
     }
