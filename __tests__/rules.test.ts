@@ -931,13 +931,13 @@ describe("backend names", () => {
     }
   });
 
-  it("take a container name of the queue name's shape", () => {
-    for (const name of ["tfstate", "abc", "a".repeat(63), "tf-state-1"]) {
-      expect(containerNameProblem(name, "backend.containerName")).toBeUndefined();
-    }
-    for (const bad of ["ab", "a".repeat(64), "tf--state", "-tfstate", "TFState"]) {
-      expect(containerNameProblem(bad, "backend.containerName")).toMatch(/^backend\.containerName .*: must be 3–63 lowercase letters/);
-    }
+  it("take a container name of the queue name's shape, matching its independent statement", () => {
+    checkAgainstSpec(
+      (s) => containerNameProblem(s, "backend.containerName"),
+      "backend.containerName",
+      spec_queueName,
+      names(chars(LOWER + DIGITS + "---"), ["A", "_", ".", " "], 3, 63),
+    );
   });
 });
 
