@@ -74,36 +74,38 @@ describe("Stryker disable regions in lib/", () => {
   // Stryker reads a directive only where it leads a statement, property or declaration. A
   // "restore all" that only trails a block (a closing bracket comes next) is not read, and the
   // region then runs on to the next restore that is, silently leaving verdict code unmutated.
-  test("every restore leads code, so each region ends where it says", () => {
-    const trailing: string[] = [];
+  /** Where in lib/ a line (given with the lines after it) matches `found`: "lib/<file>:<line>". */
+  function linesOfLib(found: (line: string, after: string[]) => boolean): string[] {
+    const at: string[] = [];
     for (const file of readdirSync(path.join(ROOT, "lib")).filter((f) => f.endsWith(".ts"))) {
       const lines = readFileSync(path.join(ROOT, "lib", file), "utf8").split("\n");
       lines.forEach((line, i) => {
-        if (/\/\/\s*Stryker restore all/.test(line)) {
-          const next = lines.slice(i + 1).find((l) => l.trim() !== "");
-          if (next === undefined || /^[})\]]/.test(next.trim())) {
-            trailing.push(`lib/${file}:${i + 1}`);
-          }
+        if (found(line, lines.slice(i + 1))) {
+          at.push(`lib/${file}:${i + 1}`);
         }
       });
     }
+    return at;
+  }
+
+  test("every restore leads code, so each region ends where it says", () => {
+    const trailing = linesOfLib((line, after) => {
+      if (!/\/\/\s*Stryker restore all/.test(line)) {
+        return false;
+      }
+      const next = after.find((l) => l.trim() !== "");
+      return next === undefined || /^[})\]]/.test(next.trim());
+    });
     expect(trailing).toEqual([]);
   });
 
   // docs/mutation-testing.md: every mutant left out is left out with its reason next to the code,
   // and Stryker's report carries that reason (the text after the colon).
   test("every disable gives its reason", () => {
-    const silent: string[] = [];
-    for (const file of readdirSync(path.join(ROOT, "lib")).filter((f) => f.endsWith(".ts"))) {
-      readFileSync(path.join(ROOT, "lib", file), "utf8")
-        .split("\n")
-        .forEach((line, i) => {
-          const directive = /\/\/\s*Stryker disable(?: next-line)? [A-Za-z, ]+(?::(.*))?$/.exec(line);
-          if (directive !== null && (directive[1] ?? "").trim().length < 10) {
-            silent.push(`lib/${file}:${i + 1}`);
-          }
-        });
-    }
+    const silent = linesOfLib((line) => {
+      const directive = /\/\/\s*Stryker disable(?: next-line)? [A-Za-z, ]+(?::(.*))?$/.exec(line);
+      return directive !== null && (directive[1] ?? "").trim().length < 10;
+    });
     expect(silent).toEqual([]);
   });
 });
