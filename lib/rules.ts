@@ -455,7 +455,6 @@ const KEY_VAULT_ID_TEMPLATE =
 const KEY_VAULT_ID_ADVICE =
   "Copy it from `az keyvault show --name <vault> --query id -o tsv` or the vault's Properties page in the portal.";
 
-
 // Stryker disable all: explains a bad value in its message (what is wrong, what to write); the verdict is tested
 /** What is wrong with a Key Vault id that does not have the resource id's shape. */
 function keyVaultIdShapeDetail(value: string): string {
@@ -688,10 +687,6 @@ function ipRangeFault(value: unknown): { detail: string; fix: string } | undefin
     // Stryker disable next-line all: only the explanation in the message
     return bad(`is a ${value === null ? "null" : typeof value}`, 'write it as a string, e.g. "20.50.1.7"');
   }
-  const parts = value.split("/");
-  const address = parts[0];
-  const prefixText: string | undefined = parts[1];
-
   if (value.trim() !== value) {
     // Whatever else is wrong with the entry is named too, since trimming alone would not fix it.
     const trimmed = ipRangeFault(value.trim());
@@ -699,6 +694,9 @@ function ipRangeFault(value: unknown): { detail: string; fix: string } | undefin
       ? bad("has leading or trailing whitespace", `write ${JSON.stringify(value.trim())}`)
       : bad(`has leading or trailing whitespace, and without it ${trimmed.detail}`, trimmed.fix);
   }
+  const parts = value.split("/");
+  const address = parts[0];
+  const prefixText: string | undefined = parts[1];
   if (ipaddr.IPv6.isValid(address) || ipaddr.IPv6.isValidCIDR(value)) {
     return bad(
       "is IPv6; storage account firewall IP rules accept IPv4 only",
