@@ -917,10 +917,10 @@ class Check {
     while (grew) {
       grew = false;
       for (const c of candidates) {
+        // A service principal looked up by the application's client id is the integration's principal
+        // (for the other set a service principal lookup stands for, the application, the reference itself counts).
+        const principalOfApplication = c.lookup === "azuread_service_principal" && sets.application.isReferredToBy(c.text);
         for (const key of standsFor(c)) {
-          // A service principal looked up by the application's client id is the integration's principal
-          // (for the other set a service principal lookup stands for, the application, the reference itself counts).
-          const principalOfApplication = c.lookup === "azuread_service_principal" && sets.application.isReferredToBy(c.text);
           if ((sets[key].isReferredToBy(c.text) || principalOfApplication) && sets[key].add(c.name)) {
             grew = true;
           }
