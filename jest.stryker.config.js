@@ -10,8 +10,6 @@ const selected = (process.env.MUTATION_TESTS ?? "").split(",").filter((name) => 
 module.exports = {
   ...base,
   ...(selected.length > 0 ? { testMatch: selected.map((name) => `**/__tests__/${name}.test.ts`) } : {}),
-  // cdktf's and constructs' token call stacks, which only debugging reads: see the stub.
-  moduleNameMapper: { ...base.moduleNameMapper, "^\\.{1,2}/(?:.*/)?stack-trace$": "<rootDir>/__tests__/support/no-token-traces.js" },
   testPathIgnorePatterns: [
     "/node_modules/",
     "/__tests__/verify\\.test\\.ts$",

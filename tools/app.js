@@ -4,10 +4,11 @@
 //
 // Runs the compiled app, dist/main.js, after making sure dist/ was compiled from the current
 // sources. A build record (a "stamp") holds a hash of every source file a build was made from, of
-// the tsconfig files and of the installed packages, and the files it wrote. When any of them
-// changed, TypeScript type-checks and compiles again (the options of tsconfig.build.json); a
-// type error stops the command, as `ts-node main.ts` would. When nothing changed, checking costs
-// a few milliseconds and TypeScript is not loaded.
+// the tsconfig files and of the installed packages, and a hash of every file it wrote. When any
+// of them changed — a source edited or reverted, or an output rewritten by the other build or by
+// hand — TypeScript type-checks and compiles again (the options of tsconfig.build.json); a type
+// error stops the command, as `ts-node main.ts` would. When nothing changed, checking costs a few
+// milliseconds and TypeScript is not loaded. Only contents count, never times.
 //
 // Two builds, two records:
 // - the app: main.ts and what it imports (environments.ts, lib/**), recorded in
@@ -35,7 +36,7 @@ const TSCONFIG = "tsconfig.build.json";
 const DIST_MAIN = path.join(ROOT, "dist", "main.js");
 const APP_STAMP = path.join(ROOT, "dist", ".app-build.json");
 const ALL_STAMP = path.join(ROOT, "dist", ".build.json");
-const STAMP_FORMAT = 2;
+const STAMP_FORMAT = 3;
 // Inputs besides the sources: compiler settings and the installed packages (their types decide
 // whether the code type-checks). Missing files hash as null.
 const EXTRA_INPUTS = ["tsconfig.json", TSCONFIG, "node_modules/.package-lock.json"];
@@ -110,7 +111,7 @@ function isFresh(stampPath) {
   } catch {
     return false;
   }
-  if (stamp.format !== STAMP_FORMAT || typeof stamp.inputs !== "object" || !Array.isArray(stamp.outputs)) {
+  if (stamp.format !== STAMP_FORMAT || !isObject(stamp.inputs) || !isObject(stamp.outputs)) {
     return false;
   }
   if (stamp.included !== undefined) {
@@ -119,12 +120,14 @@ function isFresh(stampPath) {
       return false;
     }
   }
-  for (const [file, hash] of Object.entries(stamp.inputs)) {
-    if (hashOf(file) !== hash) {
-      return false;
-    }
-  }
-  return stamp.outputs.every((file) => fs.existsSync(path.join(ROOT, file)));
+  // Outputs too: the two builds write some of the same files, so a file this record wrote may
+  // since have been rewritten from other sources (edit, build the app, revert: the full build's
+  // inputs match again, but dist/ holds the edit).
+  return [stamp.inputs, stamp.outputs].every((hashes) => Object.entries(hashes).every(([file, hash]) => hashOf(file) === hash));
+}
+
+function isObject(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function fail(message) {
@@ -165,11 +168,11 @@ function sourcesOf(ts, program) {
 }
 
 function hashes(files) {
-  const inputs = {};
-  for (const file of [...files, ...EXTRA_INPUTS]) {
-    inputs[file] = hashOf(file);
+  const byFile = {};
+  for (const file of files) {
+    byFile[file] = hashOf(file);
   }
-  return inputs;
+  return byFile;
 }
 
 /**
@@ -211,12 +214,31 @@ function compile(ts, rootNames, what, consequence) {
   return { program, options, parsed, outputs };
 }
 
+/**
+ * Deletes every file in dist/ that the full build did not just write (the compiled files of a
+ * source since deleted or renamed), so that what is packed and run is exactly this build.
+ */
+function removeStrayOutputs(outputs) {
+  const keep = new Set([...outputs, toPosix(path.relative(ROOT, APP_STAMP)), toPosix(path.relative(ROOT, ALL_STAMP))]);
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
+      const relative = `${dir}/${entry.name}`;
+      if (entry.isDirectory()) {
+        walk(relative);
+      } else if (!keep.has(relative)) {
+        fs.rmSync(path.join(ROOT, relative), { force: true });
+      }
+    }
+  };
+  walk("dist");
+}
+
 /** The app only: main.ts and what it imports. */
 function buildApp() {
   removeStamp(APP_STAMP);
   const ts = loadTypeScript();
   const { program, outputs } = compile(ts, [path.join(ROOT, ENTRY)], "the app", "nothing was synthesized");
-  writeStamp(APP_STAMP, { inputs: hashes(sourcesOf(ts, program)), outputs });
+  writeStamp(APP_STAMP, { inputs: hashes([...sourcesOf(ts, program), ...EXTRA_INPUTS]), outputs: hashes(outputs) });
 }
 
 /** Everything tsconfig.build.json includes; records the full build and the app's part of it. */
@@ -233,12 +255,13 @@ function buildAll() {
   const appOutputs = outputs.filter((file) =>
     appSources.some((source) => file === `dist/${source.replace(/\.ts$/, ".js")}` || file === `dist/${source.replace(/\.ts$/, ".d.ts")}`),
   );
-  writeStamp(APP_STAMP, { inputs: hashes(appSources), outputs: appOutputs });
+  writeStamp(APP_STAMP, { inputs: hashes([...appSources, ...EXTRA_INPUTS]), outputs: hashes(appOutputs) });
   // The list of included files is recorded only when it is the list TypeScript itself found;
   // otherwise no record is written and the next call compiles again (slow, never stale).
+  removeStrayOutputs(outputs);
   const found = parsed.fileNames.map((f) => toPosix(path.relative(ROOT, f))).sort();
   if (included !== null && JSON.stringify(found) === JSON.stringify(included)) {
-    writeStamp(ALL_STAMP, { included, inputs: hashes(sourcesOf(ts, program)), outputs });
+    writeStamp(ALL_STAMP, { included, inputs: hashes([...sourcesOf(ts, program), ...EXTRA_INPUTS]), outputs: hashes(outputs) });
   }
 }
 
