@@ -33,41 +33,59 @@ export type AccountReplicationType = "LRS" | "ZRS" | "GRS" | "RAGRS" | "GZRS" | 
  */
 export type DataRoleScope = "resources" | "account";
 
-/** The rules of the secure baseline the guard enforces on the synthesized configuration. */
+/**
+ * The rules of the secure baseline the guard enforces on the synthesized configuration. The first
+ * fourteen judge the integration's own elements (each must be written as the construct planned it,
+ * or differ only in a way its rule accepts); OutsideThePlan (and SecretLifetime, for a copy of the
+ * secret) judges everything else that reaches the integration.
+ */
 export const BASELINE_RULES = {
   MinimumTls12: "the storage account accepts TLS 1.2 or newer only (min_tls_version TLS1_2)",
   HttpsOnly: "the storage account accepts HTTPS only (https_traffic_only_enabled true)",
   NoPublicBlobAccess:
-    "no container may allow anonymous reads (allow_nested_items_to_be_public false, every container on the account private)",
+    "no container may allow anonymous reads (allow_nested_items_to_be_public false, the integration's containers private)",
   SharedKeyDisabled:
     "shared-key and SAS authorisation are off, so every request is authorised by Entra ID (shared_access_key_enabled false, default_to_oauth_authentication true)",
   InfrastructureEncryption: "data is encrypted twice at rest (infrastructure_encryption_enabled true)",
-  LocalUsersDisabled: "no local (SFTP) users (local_user_enabled false, sftp_enabled false, no azurerm_storage_account_local_user)",
-  CrossTenantReplicationDisabled:
-    "objects are not replicated out of the account (cross_tenant_replication_enabled false, no azurerm_storage_object_replication from it)",
+  LocalUsersDisabled: "no local (SFTP) users (local_user_enabled false, sftp_enabled false)",
+  CrossTenantReplicationDisabled: "objects are not replicated out of the account (cross_tenant_replication_enabled false)",
   FirewallDenyByDefault:
-    "the storage firewall denies by default and lets through only trusted Azure services and allowedIpRanges (network_rules, given once, and no azurerm_storage_account_network_rules)",
-  LeastPrivilegeRoles:
-    "role assignments are exactly the planned ones: the planned role, on the planned scope, to the planned principal; nothing else in the stack grants a role on the integration's storage or resource group, or anything to its principals",
+    "the storage firewall denies by default and lets through only trusted Azure services and allowedIpRanges (network_rules, given once)",
+  LeastPrivilegeRoles: "the integration's role assignments are exactly the planned ones: the planned role, on the planned scope, to the planned principal",
   EventDeliveryScoped:
-    "only new DeviceNetworkEvents blobs are forwarded, only to the integration's queue, with the topic's managed identity; the containers and the queue stay in the integration's storage account; no other event subscription reads the account",
+    "only new DeviceNetworkEvents blobs are forwarded, only to the integration's queue, with the topic's managed identity; the containers and the queue stay in the integration's storage account",
   SingleTenantApplication:
-    "the Entra application is single-tenant, owned as planned, and holds exactly Machine.Read.All on the Defender API, granted to its own service principal; nothing else in the stack changes the application or its service principal",
+    "the Entra application is single-tenant, owned as planned, and holds exactly Machine.Read.All on the Defender API, granted to its own service principal",
   SecretLifetime:
-    "the application's only credentials are the construct's client secrets, each expiring on the date the construct computes (at most 24 months after it is created); nothing else copies them, and no output or local shows them",
+    "the application's only credentials are the construct's client secrets, each expiring on the date the construct computes; nothing copies a secret outside the planned sensitive outputs and Key Vault copy",
   AlertsIntact:
-    "the integration's alerts stay enabled, unsuppressed, and notify only the planned action group, whose receivers are exactly the planned e-mail addresses",
+    "the integration's alerts stay enabled and notify only the planned action group, whose receivers are exactly the planned e-mail addresses",
   WrittenAsPlanned:
-    "every resource of the integration is written once, at its own address, as a single resource: not removed, without count, for_each or dynamic blocks, and without ignore_changes on what the baseline checks",
+    "every element of the integration is written once, at its own address, exactly as planned (only tags may change and prevent_destroy be added): not removed, without count, for_each, dynamic blocks or provisioners, with its provider and lifecycle",
+  OutsideThePlan:
+    "nothing outside the integration's plan refers to its elements or spells out its names (resources, data sources, modules, providers, checks, moved/import/removed blocks, other stacks), except locals, variables and outputs of non-secret values, unless an exception names it",
 } as const;
 
 /** A rule of the secure baseline. */
 export type BaselineRule = keyof typeof BASELINE_RULES;
 
-/** A deliberate, reviewed exception to one rule of the secure baseline. */
+/**
+ * A deliberate, reviewed exception to the secure baseline. It names a rule, an element, or both:
+ *
+ * - `element` alone: that element may touch the integration (a diagnostic setting, a lock, a
+ *   private endpoint, the secret copied into the team's own vault), or differ from the plan if it
+ *   is one of the integration's own elements.
+ * - `rule` alone: the integration's own elements may break that rule (an override on them).
+ * - both: that element may break that rule only.
+ */
 export interface BaselineException {
   /** The rule that may be broken. */
-  readonly rule: BaselineRule;
+  readonly rule?: BaselineRule;
+  /**
+   * The element, as its construct path (`security/diagnostics`, which synthesis errors show) or its
+   * Terraform address (`azurerm_monitor_diagnostic_setting.diagnostics`, `output.x`, `local.x`).
+   */
+  readonly element?: string;
   /** Why, in words a reviewer understands (at least 20 characters). */
   readonly reason: string;
 }

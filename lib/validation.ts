@@ -253,25 +253,25 @@ export function validateIntegrationProps(props: XshieldMdeIntegrationProps): Val
   c.error(literalProblem(props.baselineExceptions, "baselineExceptions", exceptionsWhy));
   const exceptions = listOf(props.baselineExceptions, "baselineExceptions", c) ?? [];
   const knownRules = Object.keys(BASELINE_RULES);
-  const seenRules = new Map<string, number>();
+  const seen = new Map<string, number>();
   exceptions.forEach((exception, i) => {
     // A primitive has no rule or reason either, so only null and undefined need the empty object.
-    const fields = (exception ?? {}) as { rule?: unknown; reason?: unknown };
+    const fields = (exception ?? {}) as { rule?: unknown; element?: unknown; reason?: unknown };
     c.error(
       literalProblem(exception, `baselineExceptions[${i}]`, exceptionsWhy),
       literalProblem(fields.rule, `baselineExceptions[${i}].rule`, exceptionsWhy),
+      literalProblem(fields.element, `baselineExceptions[${i}].element`, exceptionsWhy),
       literalProblem(fields.reason, `baselineExceptions[${i}].reason`, exceptionsWhy),
     );
     c.error(...baselineExceptionProblems(exception, `baselineExceptions[${i}]`, knownRules));
-    const rule = fields.rule;
-    if (typeof rule === "string" && !isToken(rule)) {
-      const first = seenRules.get(rule);
+    const { rule, element } = fields;
+    if ((typeof rule === "string" || typeof element === "string") && !isToken(rule) && !isToken(element)) {
+      const key = JSON.stringify([rule ?? null, element ?? null]);
+      const first = seen.get(key);
       if (first !== undefined) {
-        c.warn(
-          `baselineExceptions[${i}].rule ${show(rule)}: repeats baselineExceptions[${first}]; keep one exception per rule.`,
-        );
+        c.warn(`baselineExceptions[${i}]: repeats baselineExceptions[${first}] (${[rule, element].filter((x) => x !== undefined).join(", ")}); keep one.`);
       } else {
-        seenRules.set(rule, i);
+        seen.set(key, i);
       }
     }
   });
