@@ -355,7 +355,7 @@ describe("warnings: legal but probably a mistake", () => {
     const exception = { rule: "SharedKeyDisabled" as const, reason: "Defender's Streaming API needs shared keys here." };
     expectOneWarning(
       { sharedAccessKeyEnabled: true, baselineExceptions: [exception, exception] },
-      'baselineExceptions[1].rule "SharedKeyDisabled": repeats baselineExceptions[0]',
+      "baselineExceptions[1]: repeats baselineExceptions[0] (SharedKeyDisabled); keep one.",
     );
   });
 });
@@ -583,14 +583,33 @@ describe("values a JavaScript caller could pass are refused once, without a cras
     expect(validate({ rolePropagationWaitSeconds: 0 }).errors).toEqual([]);
   });
 
+  it("a baseline exception that names an element, or a rule and an element, and one whose element is not a path or address", () => {
+    const reason = "The platform's diagnostics reviewed in SEC-1234.";
+    expect(validate({ baselineExceptions: [{ element: "security/diagnostics", reason }] }).errors).toEqual([]);
+    expect(validate({ baselineExceptions: [{ rule: "OutsideThePlan", element: "azurerm_monitor_diagnostic_setting.d", reason }] }).errors).toEqual([]);
+    for (const element of ["", " security/x", "security/x ", 7]) {
+      expect(validate({ baselineExceptions: loosely([{ element, reason }]) }).errors).toEqual([
+        expect.stringMatching(/^baselineExceptions\[0\]\.element .*: must be the element's construct path \(as synthesis errors show it, e\.g\. "security\/diagnostics"\) or its Terraform address/),
+      ]);
+    }
+    expect(validate({ baselineExceptions: loosely([{ reason }]) }).errors).toEqual([
+      "baselineExceptions[0]: names neither a rule nor an element; give rule (which rule may be broken), element (which element may touch the integration), or both.",
+    ]);
+  });
+
   it("a baseline exception that is not an object", () => {
-    expect(validate({ baselineExceptions: loosely([null]) }).errors).toEqual([expect.stringMatching(/^baselineExceptions\[0\] null: must be an object \{ rule, reason \}/)]);
+    expect(validate({ baselineExceptions: loosely([null]) }).errors).toEqual([expect.stringMatching(/^baselineExceptions\[0\] null: must be an object \{ rule\?, element\?, reason \}/)]);
   });
 
   it("exceptions without a valid rule are not also reported as repeats", () => {
-    for (const exceptions of [[{}, {}], [{ rule: 5, reason: "x".repeat(20) }, { rule: 5, reason: "x".repeat(20) }]]) {
+    for (const [exceptions, prop] of [
+      [[{}, {}], ""],
+      [[{ rule: 5, reason: "x".repeat(20) }, { rule: 5, reason: "x".repeat(20) }], ".rule"],
+      [[{ element: 5, reason: "x".repeat(20) }, { element: 5, reason: "x".repeat(20) }], ".element"],
+    ] as const) {
       const { errors, warnings } = validate({ baselineExceptions: loosely(exceptions) });
-      expect(errors.map((e) => e.split(" ")[0])).toEqual(expect.arrayContaining(["baselineExceptions[0].rule", "baselineExceptions[1].rule"]));
+      const first = (i: number) => `baselineExceptions[${i}]${prop}${prop === "" ? ":" : ""}`;
+      expect(errors.map((e) => e.split(" ")[0])).toEqual(expect.arrayContaining([first(0), first(1)]));
       expect(warnings).toEqual([]);
     }
   });

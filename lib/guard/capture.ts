@@ -93,7 +93,7 @@ export function captureElement(resolve: (value: unknown) => unknown, spec: OwnEl
         // The stack's backend: the rest of the block (required_version, required_providers) is
         // the whole stack's, not one element's.
         if (isObject(value) && (value.backend !== undefined || value.cloud !== undefined)) {
-          add("terraform", "terraform", "terraform", { backend: value.backend, cloud: value.cloud }, spec.role, []);
+          add("terraform", "terraform", "terraform", { backend: value.backend }, spec.role, []);
         }
         break;
       default:

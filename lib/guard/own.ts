@@ -23,6 +23,13 @@ function canonical(value: unknown): string {
   );
 }
 
+function containsKey(value: unknown, key: string): boolean {
+  if (Array.isArray(value)) {
+    return value.some((v) => containsKey(v, key));
+  }
+  return isObject(value) && Object.entries(value).some(([k, v]) => k === key || containsKey(v, key));
+}
+
 /** Where a planned element stands in the written document, if it is there. */
 function writtenElements(json: Json): Map<string, Element> {
   return new Map(elementsOf(json).map((e) => [e.key, e]));
@@ -70,8 +77,8 @@ export function judgeOwnElements(json: Json, plan: GuardPlan): BaselineViolation
     }
     const p = planned.kind === "local" ? { value: planned.body } : isObject(planned.body) ? planned.body : {};
     const w = planned.kind === "local" ? { value: actual.body } : isObject(actual.body) ? actual.body : {};
-    // Of the terraform block, a stack plans only where its state lives.
-    const keys = planned.kind === "terraform" ? Object.keys(p) : [...new Set([...Object.keys(p), ...Object.keys(w)])];
+    // Of the terraform block, a stack plans only where its state lives (a backend, or a cloud block).
+    const keys = planned.kind === "terraform" ? ["backend", "cloud"] : [...new Set([...Object.keys(p), ...Object.keys(w)])];
     for (const key of keys.sort()) {
       if (canonical(w[key]) === canonical(p[key])) {
         continue;
@@ -79,7 +86,11 @@ export function judgeOwnElements(json: Json, plan: GuardPlan): BaselineViolation
       const at = planned.kind === "local" ? path : `${path}.${key}`;
       const { rule, judge } = judgeFor(OWN_ELEMENT_RULES, planned.type, key);
       for (const problem of judge.problems(w[key], p[key])) {
-        violations.push({ rule: rule.rule, path: problem.at === undefined ? at : `${at}.${problem.at}`, message: problem.message, element });
+        const where = problem.at === undefined ? at : problem.at.startsWith("[") ? `${at}${problem.at}` : `${at}.${problem.at}`;
+        violations.push({ rule: rule.rule, path: where, message: problem.message, element });
+      }
+      if (key !== "dynamic" && containsKey(w[key], "dynamic") && !containsKey(p[key], "dynamic")) {
+        violations.push({ rule: "WrittenAsPlanned", path: `${path}.dynamic`, message: "is a dynamic block; the integration writes every block out in full.", element });
       }
       for (const where of secretReferences(w[key], own, at)) {
         violations.push({

@@ -46,7 +46,7 @@ export interface GuardPlan {
   /**
    * Names another element can spell out instead of referring: the storage account's (unique in
    * Azure), the resource group's when the construct creates it, and the application's display name
-   * (looked for in Entra elements only: display names are not unique).
+   * (looked for in Entra data sources and Microsoft Graph calls only: display names are not unique).
    */
   readonly names: {
     readonly storageAccount?: string;

@@ -15,12 +15,19 @@ export class SecureBaselineError extends Error {
  * cdktf wrote for it.
  */
 export function elementNames(element: BaselineViolation["element"]): string[] {
-  const key = element.key;
-  const names = [key, key.startsWith("resource.") ? key.slice("resource.".length) : key, key.startsWith("variable.") ? `var.${key.slice("variable.".length)}` : key];
+  const names = [element.key, addressOf(element.key)];
   if (element.constructPath !== undefined) {
     names.push(element.constructPath);
   }
   return [...new Set(names)];
+}
+
+/** The address a reference writes for an element key (`azurerm_x.n`, `var.n`; the others are their key). */
+function addressOf(key: string): string {
+  if (key.startsWith("resource.")) {
+    return key.slice("resource.".length);
+  }
+  return key.startsWith("variable.") ? `var.${key.slice("variable.".length)}` : key;
 }
 
 /** Whether `exception` excuses `violation`. */
@@ -38,7 +45,7 @@ export function excuses(exception: BaselineException, violation: BaselineViolati
 
 /** What to write to excuse a violation: the element's construct path when it has one. */
 function suggestion(v: BaselineViolation): string {
-  const name = v.element.constructPath ?? elementNames(v.element)[1];
+  const name = v.element.constructPath ?? addressOf(v.element.key);
   return v.element.own
     ? `{ rule: "${v.rule}", reason: "…" }`
     : `{ element: ${JSON.stringify(name)}, reason: "…" }`;

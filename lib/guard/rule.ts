@@ -31,9 +31,35 @@ export function show(value: unknown): string {
   return value === undefined ? "unset" : JSON.stringify(value);
 }
 
-/** Any difference from the plan is a problem: `is …; planned ….` (with `why` after it). */
+/**
+ * Any difference from the plan is a problem: `is …; planned ….` (with `why` after it), at the
+ * deepest place the two differ (`storage_queue_endpoint.queue_name`), one problem per place.
+ */
 export function asPlanned(why = ""): (written: unknown, planned: unknown) => Problem[] {
+  return (written, planned) =>
+    differences(written, planned).map(({ at, w, p }) => ({ at, message: `is ${show(w)}; planned ${show(p)}${why === "" ? "" : ` ${why}`}.` }));
+}
+
+/** Any difference from the plan is a problem, shown whole (for values best read as one: a permission list). */
+export function asPlannedWhole(why = ""): (written: unknown, planned: unknown) => Problem[] {
   return (written, planned) => [{ message: `is ${show(written)}; planned ${show(planned)}${why === "" ? "" : ` ${why}`}.` }];
+}
+
+type Json = { readonly [key: string]: unknown };
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Where two JSON values differ: into objects key by key, into lists of the same length item by item. */
+export function differences(written: unknown, planned: unknown, at?: string): { at?: string; w: unknown; p: unknown }[] {
+  const below = (key: string) => (at === undefined ? key : `${at}.${key}`);
+  if (isObject(written) && isObject(planned)) {
+    return [...new Set([...Object.keys(planned), ...Object.keys(written)])]
+      .sort()
+      .flatMap((key) => (JSON.stringify(written[key]) === JSON.stringify(planned[key]) ? [] : differences(written[key], planned[key], below(key))));
+  }
+  if (Array.isArray(written) && Array.isArray(planned) && written.length === planned.length && written.length > 0) {
+    return written.flatMap((item, i) => (JSON.stringify(item) === JSON.stringify(planned[i]) ? [] : differences(item, planned[i], `${at ?? ""}[${i}]`)));
+  }
+  return [{ at, w: written, p: planned }];
 }
 
 /** The written value must be one of `allowed`: `is …; the baseline requires ….` */

@@ -105,7 +105,9 @@ function namePatterns(plan: GuardPlan): NamePattern[] {
     patterns.push({
       pattern: new RegExp(`(?:^|[^A-Za-z0-9])${escapeRegExp(applicationDisplayName)}(?![A-Za-z0-9])`, "i"),
       what: `the display name of the integration's application, "${applicationDisplayName}"`,
-      applies: (e) => e.type !== undefined && (e.type.startsWith("azuread_") || e.type.startsWith("msgraph_")),
+      // A display name is not unique and is a person's words: it names the application only where
+      // something looks objects up by it (an Entra data source, a Microsoft Graph call).
+      applies: (e) => e.type !== undefined && ((e.kind === "data" && e.type.startsWith("azuread_")) || e.type.startsWith("msgraph_")),
     });
   }
   return patterns;
@@ -205,6 +207,15 @@ function readSite(site: StringSite, lookup: ConstantLookup, edges: Edge[]): stri
  * construct's secret expression (not one cdktf made to hand a value to another stack).
  */
 function isHarmless(element: Element, secret: boolean, plan: GuardPlan, own: ReadonlyMap<string, OwnElement>): boolean {
+  if (element.kind === "moved") {
+    // Moving another address's state into one of the integration's (cdktf's moveFromId): the
+    // element there is then written as planned. Moving state away from one is not harmless.
+    const body = isObject(element.body) ? element.body : {};
+    const address = (text: unknown) => (typeof text === "string" ? readBareExpression(text).traversals.map(keyOfTraversal)[0]?.key : undefined);
+    const to = address(body.to);
+    const from = address(body.from);
+    return to !== undefined && own.has(to) && (from === undefined || !own.has(from));
+  }
   if (element.kind !== "output" && element.kind !== "local" && element.kind !== "variable") {
     return false;
   }

@@ -9,7 +9,10 @@ export const ALERTS_INTACT: RuleDefinition = {
       (attribute) => ({
         types: ["azurerm_monitor_action_group"],
         attribute,
-        problems: () => [{ message: "adds a receiver that is not planned; the action group only mails the planned addresses." }],
+        problems: (w: unknown) =>
+          w === null || w === undefined || (Array.isArray(w) && w.length === 0)
+            ? []
+            : [{ message: "adds a receiver that is not planned; the action group only mails the planned addresses." }],
       }),
     ),
     {
@@ -17,7 +20,8 @@ export const ALERTS_INTACT: RuleDefinition = {
       attribute: "email_receiver",
       problems: (w: unknown, p: unknown) => {
         const addresses = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]).map((r) => (typeof r === "object" && r !== null ? (r as { email_address?: unknown }).email_address : r));
-        return [{ message: `mails ${show(addresses(w))}; planned ${show(addresses(p))}.` }];
+        const [written, planned] = [addresses(w), addresses(p)].map((a) => a.map((x) => JSON.stringify(x ?? null)).sort());
+        return JSON.stringify(written) === JSON.stringify(planned) ? [] : [{ message: `mails ${show(addresses(w))}; planned ${show(addresses(p))}.` }];
       },
     },
     { types: ["azurerm_monitor_metric_alert", "azurerm_monitor_action_group"], attribute: "*", problems: asPlanned() },

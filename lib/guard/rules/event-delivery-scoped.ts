@@ -1,4 +1,4 @@
-import { asPlanned, Problem, RuleDefinition, show, singleBlock } from "../rule";
+import { asPlanned, asPlannedWhole, Problem, RuleDefinition, show, singleBlock } from "../rule";
 
 /** Event subscription endpoints other than a storage queue: each would send events elsewhere. */
 const OTHER_ENDPOINTS = [
@@ -38,6 +38,18 @@ export const EVENT_DELIVERY_SCOPED: RuleDefinition = {
       types: ["azurerm_eventgrid_system_topic_event_subscription"],
       attribute,
       problems: () => [{ message: `is set: events would also go to ${attribute}; planned the queue only.` }],
+    })),
+    { types: ["azurerm_eventgrid_system_topic_event_subscription"], attribute: "included_event_types", problems: asPlannedWhole("only") },
+    ...["storage_queue_endpoint", "storage_blob_dead_letter_destination", "delivery_identity", "dead_letter_identity"].map((attribute) => ({
+      types: ["azurerm_eventgrid_system_topic_event_subscription"],
+      attribute,
+      problems: (w: unknown, p: unknown) => {
+        if (w === null || w === undefined) {
+          return asPlannedWhole()(w, p);
+        }
+        const { problem } = singleBlock(w);
+        return problem !== undefined ? [{ message: `${problem}; planned once.` }] : asPlanned()(singleBlock(w).block, singleBlock(p).block);
+      },
     })),
     { types: ["azurerm_eventgrid_system_topic_event_subscription"], attribute: "*", problems: asPlanned() },
     { types: ["azurerm_eventgrid_system_topic"], attribute: "source_resource_id", problems: asPlanned() },

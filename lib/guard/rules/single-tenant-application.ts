@@ -1,4 +1,4 @@
-import { asPlanned, requires, RuleDefinition } from "../rule";
+import { asPlanned, asPlannedWhole, requires, RuleDefinition } from "../rule";
 import { DEFENDER_API_CLIENT_ID } from "../../constants";
 
 /**
@@ -12,7 +12,7 @@ export const SINGLE_TENANT_APPLICATION: RuleDefinition = {
     {
       types: ["azuread_application"],
       attribute: "required_resource_access",
-      problems: asPlanned(`(Machine.Read.All, type "Role", on the Defender API ${DEFENDER_API_CLIENT_ID} only)`),
+      problems: asPlannedWhole(`(Machine.Read.All, type "Role", on the Defender API ${DEFENDER_API_CLIENT_ID} only)`),
     },
     { types: ["azuread_application", "azuread_service_principal"], attribute: "owners", problems: asPlanned("(the deployer and additionalOwnerObjectIds)") },
     { types: ["azuread_application", "azuread_service_principal", "azuread_app_role_assignment"], attribute: "*", problems: asPlanned() },
