@@ -70,7 +70,8 @@ describe("ignore_changes on what the guard holds", () => {
     ["the application", (i) => i.application, ["sign_in_audience", "required_resource_access", "password"]],
     ["the admin consent", (i) => i.machineReadConsent, ["app_role_id", "principal_object_id", "resource_object_id"]],
     ["a client secret", (i) => i.clientSecretSlotA, ["end_date", "rotate_when_changed"]],
-    ["a metric alert", (i) => i.alerts!.noEvents, ["enabled", "scopes", "criteria", "window_size", "frequency", "action"], ALERTS],
+    // (its action is ignored by plan: Azure returns the action group id in another casing)
+    ["a metric alert", (i) => i.alerts!.noEvents, ["enabled", "scopes", "criteria", "window_size", "frequency"], ALERTS],
     ["the action group", (i) => i.alertActionGroup!, ["enabled", "email_receiver", "webhook_receiver"], ALERTS],
   ];
 

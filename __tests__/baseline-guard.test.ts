@@ -212,9 +212,8 @@ describe("secure-baseline guard: the storage account, attribute by attribute", (
       { default_action: "Allow" },
     ];
     expect(synthWith(sa("network_rules", twice))).toThrow(/\[FirewallDenyByDefault\].*network_rules is given 2 times/);
-    expect(synthWith(sa("public_network_access_enabled", true), { publicNetworkAccess: "Disabled", allowedIpRanges: [] })).toThrow(
-      /public_network_access_enabled/,
-    );
+    expect(synthWith(sa("public_network_access_enabled", false))).not.toThrow();
+    expect(synthWith(sa("public_network_access_enabled", null))).toThrow(/\[FirewallDenyByDefault\].*public_network_access_enabled is null/);
   });
 
   test("fewer allowed IPs than planned are not a weakening", () => {
@@ -224,7 +223,6 @@ describe("secure-baseline guard: the storage account, attribute by attribute", (
   test("documented relaxations through props are not violations", () => {
     expect(synthWith(() => undefined, { sharedAccessKeyEnabled: true })).not.toThrow();
     expect(synthWith(() => undefined, { publicNetworkAccess: "Enabled", allowedIpRanges: [] })).not.toThrow();
-    expect(synthWith(() => undefined, { publicNetworkAccess: "Disabled", allowedIpRanges: [] })).not.toThrow();
   });
 
   test("a prop's relaxation covers only its own attribute", () => {

@@ -33,7 +33,7 @@ describe("README", () => {
     const entries = s
       .all("azurerm_monitor_metric_alert")
       .map(([, body]) => /README: Troubleshooting > ([^.]+)\./.exec(String(body.description))?.[1]);
-    expect(entries).toHaveLength(4);
+    expect(entries).toHaveLength(5);
     for (const entry of entries) {
       expect(README).toContain(`### ${entry}\n`);
     }

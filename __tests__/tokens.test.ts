@@ -15,6 +15,7 @@ const EVERY_PROP: Required<XshieldMdeIntegrationProps> = {
   clientSecretKeyVaultSecretName: "x",
   publicNetworkAccess: "SelectedNetworks",
   allowedIpRanges: [],
+  xshieldRegion: "northeurope",
   sharedAccessKeyEnabled: false,
   accountReplicationType: "LRS",
   blobRetentionDays: 30,
@@ -92,6 +93,7 @@ const LITERAL_ONLY: readonly Prop[] = [
   "streamingApiOperatorObjectIds",
   "providers",
   "alerts",
+  "xshieldRegion",
 ];
 
 function variable(stack: TerraformStack, kind: VariableKind): unknown {

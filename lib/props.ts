@@ -14,10 +14,14 @@ import type { TerraformProvider } from "cdktf";
  *   (Xshield's egress addresses).
  * - `Enabled`: any address on the internet may try to authenticate. Data still needs Entra ID
  *   authorisation, but the firewall no longer narrows who can try.
- * - `Disabled`: no public access at all, trusted services included; only private endpoints you add
- *   yourself can reach the account.
+ *
+ * Azure's third setting, public network access disabled, is refused: Event Grid cannot deliver
+ * events through private endpoints, and its delivery and dead-lettering to a firewalled account rely
+ * on the trusted-service bypass, which does not apply when public network access is disabled
+ * (Microsoft Learn, "Network security for Azure Event Grid resources"), so no event would ever
+ * reach the queue.
  */
-export type PublicNetworkAccess = "SelectedNetworks" | "Enabled" | "Disabled";
+export type PublicNetworkAccess = "SelectedNetworks" | "Enabled";
 
 /** Storage redundancy, in Azure's own terms. */
 export type AccountReplicationType = "LRS" | "ZRS" | "GRS" | "RAGRS" | "GZRS" | "RAGZRS";
@@ -200,6 +204,10 @@ export interface XshieldMdeIntegrationProps {
    * secret expires this many months after the start of the month its slot was renewed in, so it
    * never lives longer. Must be a literal: the rotation schedule is computed from it.
    *
+   * A tenant's app-management policy (`passwordCredentialConfiguration` with `maxLifetime`, set in
+   * Entra ID) can cap secrets below this; the apply then fails creating the secret. Ask your Entra
+   * admins for the tenant's limit and stay within it.
+   *
    * @default 24
    */
   readonly clientSecretExpiryMonths?: number;
@@ -243,11 +251,24 @@ export interface XshieldMdeIntegrationProps {
 
   /**
    * Public IPv4 addresses or CIDR ranges (up to /30; at most 400) let through the storage firewall
-   * in `SelectedNetworks` mode: Xshield's egress addresses, which ColorTokens gives you.
+   * in `SelectedNetworks` mode: Xshield's egress addresses, which ColorTokens gives you. IP rules
+   * have no effect on requests from the storage account's own Azure region (Microsoft Learn,
+   * "Configure Azure Storage firewalls and virtual networks"): see `xshieldRegion`.
    *
    * @default - none: Xshield cannot read until they are added (synth warns)
    */
   readonly allowedIpRanges?: string[];
+
+  /**
+   * The Azure region Xshield reads the queue and blobs from, when ColorTokens tells you (ask them).
+   * Storage IP network rules do not apply to requests from the account's own region, so when this
+   * is `location`, `allowedIpRanges` can never let Xshield in: synthesis warns, and the fix is
+   * another `location` for the storage account. Only compared with `location`; nothing is created
+   * from it.
+   *
+   * @default - not known: no check
+   */
+  readonly xshieldRegion?: string;
 
   /**
    * Allow shared-key (account key and SAS) authorisation on the storage account. Opens the account
@@ -301,10 +322,11 @@ export interface XshieldMdeIntegrationProps {
 
   /**
    * Create the resource group. `false` uses an existing resource group of that name (looked up
-   * with a data source); the deploying identity then needs rights on that group only. Switching an
-   * existing deployment from `true` to `false` forgets the group (a Terraform `removed` block with
-   * `destroy = false`, Terraform 1.7 or later) instead of destroying it. Must be a literal: it
-   * decides which resources exist.
+   * with a data source). The deploying identity then needs its rights on that group, and still
+   * the subscription-wide read of resource providers (`Microsoft.Resources/subscriptions/providers/read`,
+   * part of Reader): the azurerm provider lists them when it starts (see the README's rights section). Switching an existing deployment from `true`
+   * to `false` forgets the group (a Terraform `removed` block with `destroy = false`, Terraform 1.7
+   * or later) instead of destroying it. Must be a literal: it decides which resources exist.
    *
    * @default true
    */
@@ -400,9 +422,9 @@ export function maxRotationMonths(expiryMonths: number): number {
 
 /** Every prop with its default applied. */
 export type ResolvedIntegrationProps = Required<
-  Omit<XshieldMdeIntegrationProps, "clientSecretKeyVaultId" | "tags" | "baselineExceptions" | "providers" | "alerts">
+  Omit<XshieldMdeIntegrationProps, "clientSecretKeyVaultId" | "tags" | "baselineExceptions" | "providers" | "alerts" | "xshieldRegion">
 > &
-  Pick<XshieldMdeIntegrationProps, "clientSecretKeyVaultId" | "tags"> & {
+  Pick<XshieldMdeIntegrationProps, "clientSecretKeyVaultId" | "tags" | "xshieldRegion"> & {
     readonly alerts?: Required<Omit<IntegrationAlerts, "actionGroupId" | "emailReceivers">> & Pick<IntegrationAlerts, "actionGroupId" | "emailReceivers">;
     readonly providers: IntegrationProviders;
     readonly baselineExceptions: BaselineException[];
@@ -425,6 +447,7 @@ export function resolveIntegrationProps(props: XshieldMdeIntegrationProps): Reso
     clientSecretKeyVaultSecretName: props.clientSecretKeyVaultSecretName ?? d.clientSecretKeyVaultSecretName,
     publicNetworkAccess: props.publicNetworkAccess ?? d.publicNetworkAccess,
     allowedIpRanges: props.allowedIpRanges ?? [],
+    xshieldRegion: props.xshieldRegion,
     sharedAccessKeyEnabled: props.sharedAccessKeyEnabled ?? d.sharedAccessKeyEnabled,
     accountReplicationType: props.accountReplicationType ?? d.accountReplicationType,
     blobRetentionDays: props.blobRetentionDays ?? d.blobRetentionDays,

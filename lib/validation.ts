@@ -86,7 +86,7 @@ class Collector {
   }
 }
 
-const PUBLIC_NETWORK_ACCESS_VALUES = ["SelectedNetworks", "Enabled", "Disabled"] as const;
+const PUBLIC_NETWORK_ACCESS_VALUES = ["SelectedNetworks", "Enabled"] as const;
 const DATA_ROLE_SCOPES = ["resources", "account"] as const;
 /** The shortest secret lifetime two alternating secrets can overlap in (rotation of 1 month). */
 const MIN_SECRET_MONTHS = 3;
@@ -164,7 +164,12 @@ export function validateIntegrationProps(props: XshieldMdeIntegrationProps): Val
   // ---- storage account
   c.error(
     literalProblem(props.publicNetworkAccess, "publicNetworkAccess", "decides the firewall's default action, its IP rules and a rule of the guard"),
-    oneOfProblem(props.publicNetworkAccess ?? d.publicNetworkAccess, "publicNetworkAccess", PUBLIC_NETWORK_ACCESS_VALUES),
+    (props.publicNetworkAccess as string | undefined) === "Disabled"
+      ? 'publicNetworkAccess "Disabled": Event Grid cannot deliver events through private endpoints, and its delivery and dead-lettering ' +
+        "to a firewalled account rely on the trusted-service bypass, which does not apply when public network access is disabled " +
+        '(Microsoft Learn, "Network security for Azure Event Grid resources"), so no event would ever reach the queue; use "SelectedNetworks" ' +
+        "(the default: the firewall denies everything but trusted Azure services and allowedIpRanges)."
+      : oneOfProblem(props.publicNetworkAccess ?? d.publicNetworkAccess, "publicNetworkAccess", PUBLIC_NETWORK_ACCESS_VALUES),
   );
   checkNetworkAccess(props, c);
   if (props.sharedAccessKeyEnabled !== undefined) {
@@ -490,18 +495,42 @@ function checkNetworkAccess(props: XshieldMdeIntegrationProps, c: Collector): vo
         "ask ColorTokens for them.",
     );
   }
-  if ((access === "Enabled" || access === "Disabled") && ranges.length > 0) {
+  if (access === "Enabled" && ranges.length > 0) {
     c.error(
       `allowedIpRanges ${show(props.allowedIpRanges)}: is only applied when publicNetworkAccess is "SelectedNetworks", ` +
         `but publicNetworkAccess is ${show(access)}, so these ranges would be ignored; set publicNetworkAccess to ` +
         '"SelectedNetworks" (or leave it at its default), or remove allowedIpRanges.',
     );
   }
-  if (access === "Disabled") {
+  checkXshieldRegion(props, access, c);
+}
+
+/** Azure's region names compare without case or spaces ("West Europe" is westeurope). */
+function regionKey(region: string): string {
+  return region.toLowerCase().replace(/\s+/g, "");
+}
+
+/**
+ * IP rules do not apply to requests from the account's own region (Microsoft Learn, "Configure
+ * Azure Storage firewalls and virtual networks": "IP network rules have no effect on requests that
+ * originate from the same Azure region as the storage account"), so Xshield reading from there
+ * cannot be let in by allowedIpRanges.
+ */
+function checkXshieldRegion(props: XshieldMdeIntegrationProps, access: string, c: Collector): void {
+  const region: unknown = props.xshieldRegion;
+  c.error(literalProblem(region, "xshieldRegion", "is compared with location when the construct is built"));
+  if (region === undefined || isToken(region)) {
+    return;
+  }
+  if (typeof region !== "string" || region.trim() === "") {
+    c.error(`xshieldRegion ${show(region)}: must be the name of an Azure region, as ColorTokens gives it (e.g. "westeurope").`);
+    return;
+  }
+  if (typeof props.location === "string" && !isToken(props.location) && regionKey(region) === regionKey(props.location) && access === "SelectedNetworks") {
     c.warn(
-      'publicNetworkAccess "Disabled": only private endpoints reach the storage account, trusted Azure services ' +
-        "included; Defender's Streaming API and Xshield both need one, which this construct does not create. " +
-        'Add private endpoints yourself, or use "SelectedNetworks".',
+      `xshieldRegion ${show(region)}: is the storage account's location, and storage IP network rules have no effect on requests ` +
+        "from the account's own region, so allowedIpRanges cannot let Xshield in; put the storage account in another location, " +
+        "or agree another way in with ColorTokens.",
     );
   }
 }

@@ -2,9 +2,11 @@ import {
   Annotations,
   DefaultTokenResolver,
   conditional,
+  DataResource,
   Fn,
   Op,
   StringConcat,
+  TerraformIterator,
   TerraformLocal,
   TerraformProvider,
   TerraformStack,
@@ -80,6 +82,24 @@ export interface IntegrationAlertResources {
   readonly deliveryFailures: MonitorMetricAlert;
   /** The queue holds more than `queueBacklogMessages`. */
   readonly queueBacklog: MonitorMetricAlert;
+  /**
+   * Event Grid dropped a notification: it could neither deliver it nor write it to the
+   * dead-letter container (the topic's role on it removed, the container deleted), so
+   * `deadLetters` stays silent.
+   */
+  readonly droppedEvents: MonitorMetricAlert;
+}
+
+/**
+ * Tag names in lower case, as Azure stores them on metric alerts. A token for the whole map (a
+ * Terraform variable) is lower-cased by Terraform, in a `for` expression.
+ */
+function lowerCaseTagNames(tags: { [key: string]: string }): { [key: string]: string } {
+  if (Token.isUnresolved(tags)) {
+    const map = TerraformIterator.fromMap(tags);
+    return Token.asStringMap(map.forExpressionForMap("lower(key)", "val"));
+  }
+  return Object.fromEntries(Object.entries(tags).map(([name, value]) => [Token.isUnresolved(name) ? name : name.toLowerCase(), value]));
 }
 
 /** The first instant (UTC, RFC 3339) of the month numbered `year × 12 + month − 1`, as a Terraform expression. */
@@ -220,9 +240,11 @@ export class XshieldMdeIntegration extends Construct {
     });
     const machineReadAllRoleId = this.defenderApi.appRoleIds.lookup(MACHINE_READ_ALL);
     // A token for the whole list is a Terraform list: concatenated by Terraform, not spread here.
+    // Object ids in lower case, as Graph returns them: an id written in another case would churn
+    // the owners on every apply.
     const owners = Token.isUnresolved(config.additionalOwnerObjectIds)
       ? Token.asList(Fn.concat([[this.clientConfig.objectId], config.additionalOwnerObjectIds]))
-      : [this.clientConfig.objectId, ...config.additionalOwnerObjectIds];
+      : [this.clientConfig.objectId, ...config.additionalOwnerObjectIds.map((id) => (Token.isUnresolved(id) ? id : id.toLowerCase()))];
 
     this.application = new Application(this, "application", {
       displayName: config.applicationDisplayName,
@@ -329,7 +351,7 @@ export class XshieldMdeIntegration extends Construct {
       sftpEnabled: false,
       isHnsEnabled: false,
       crossTenantReplicationEnabled: false,
-      publicNetworkAccessEnabled: publicAccess !== "Disabled",
+      publicNetworkAccessEnabled: true,
       networkRules: {
         defaultAction: publicAccess === "Enabled" ? "Allow" : "Deny",
         bypass: ["AzureServices"],
@@ -395,7 +417,8 @@ export class XshieldMdeIntegration extends Construct {
       this.assignRole(`streaming-api-operator-${objectId.toLowerCase()}`, {
         role: ROLES.contributor,
         scope: accountId,
-        principalId: objectId,
+        // As Azure returns it: principal_id is ForceNew, so another case would replace the assignment.
+        principalId: objectId.toLowerCase(),
         anyPrincipalType: true,
         description: "Configures Defender's Streaming API to export to this storage account (Microsoft requires Contributor on it).",
       }),
@@ -534,6 +557,17 @@ export class XshieldMdeIntegration extends Construct {
           });
     // Stryker disable next-line StringLiteral: validation requires an action group id or e-mail receivers, so one of the two is there
     const actionGroupId = actionGroup?.id ?? alerts.actionGroupId ?? "";
+    // Azure returns a metric alert's action group id in another casing than it was written
+    // (`resourcegroups`, `microsoft.insights`…, not always the same), and azurerm 4.x compares it
+    // case-sensitively (`flattenMonitorMetricAlertAction` writes the API's string,
+    // `resourceMonitorMetricAlertActionHash` hashes it as is; azurerm issues 22000 and 14101): a
+    // perpetual diff. So each alert ignores changes of `action`, and this record of the id
+    // replaces the alerts when the id really changes (another group, a new one), so a change of
+    // `alerts` still takes effect. The guard holds both, and `verify --drift` reads the live action.
+    const actionGroupRecord = new DataResource(this, "alert-action-group-id", { input: { action_group_id: actionGroupId } });
+    // Azure lower-cases the tag names of metric alerts (azure-rest-api-specs issue 16047): written
+    // in lower case, they do not diff on every plan.
+    const alertTags = tags === undefined ? undefined : lowerCaseTagNames(tags);
     const topicId = this.systemTopic.id;
     const account = this.config.storageAccountName;
     const events = (metricName: string, operator: string, threshold: number): MonitorMetricAlertCriteria => ({
@@ -558,7 +592,10 @@ export class XshieldMdeIntegration extends Construct {
         windowSize: options.windowSize,
         criteria: [options.criteria],
         action: [{ actionGroupId }],
-        tags,
+        tags: alertTags,
+        // The address as text: given the element, cdktf writes "${terraform_data.x}", which
+        // Terraform refuses in replace_triggered_by ("Invalid expression"; tried with Terraform).
+        lifecycle: { ignoreChanges: ["action"], replaceTriggeredBy: [`terraform_data.${actionGroupRecord.friendlyUniqueId}`] },
       });
       return resource;
     };
@@ -612,6 +649,16 @@ export class XshieldMdeIntegration extends Construct {
             `More than ${alerts.queueBacklogMessages} notifications wait on the queue of ${account}: Xshield is not reading them (Azure refreshes this count about daily). ` +
             "First check Xshield's integration status, then that its egress addresses are in allowedIpRanges and the client secret in Xshield is current (npm run verify). " +
             "README: Troubleshooting > The queue is not drained.",
+        }),
+        droppedEvents: alert("alert-dropped-events", "dropped-events", {
+          scope: topicId,
+          criteria: events("DroppedEventCount", "GreaterThan", 0),
+          windowSize: "PT1H",
+          frequency: "PT15M",
+          description:
+            `Event Grid dropped blob notifications of ${account}: it could neither deliver them to the queue nor write them to the eventgrid-deadletter container, so they are lost and the dead-letter alert stays silent. ` +
+            "First check that the system topic's identity still holds Storage Blob Data Contributor on the eventgrid-deadletter container and that the container exists. " +
+            "README: Troubleshooting > Events dropped.",
         }),
       },
     };

@@ -5,6 +5,12 @@ const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null 
 
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
 
+/** The entries of a written `ignore_changes` the plan does not have. */
+function added(written: unknown, planned: unknown): unknown[] {
+  const before = list(planned).map(String);
+  return list(written).filter((entry) => !before.includes(String(entry)));
+}
+
 /** Whether `ignore_changes` adds nothing to the plan's but tags (which may change anyway: a policy's tags). */
 function onlyTags(written: unknown, planned: unknown): boolean {
   const before = list(planned).map(String);
@@ -25,7 +31,7 @@ function lifecycleProblems(written: unknown, planned: unknown): Problem[] {
     }
     problems.push(
       key === "ignore_changes"
-        ? { at: key, message: `lists ${show(list(w[key]))}, so a change made outside Terraform there would never be corrected.` }
+        ? { at: key, message: `lists ${show(added(w[key], p[key]))}, so a change made outside Terraform there would never be corrected.` }
         : { at: key, message: `is ${show(w[key])}; planned ${show(p[key])}.` },
     );
   }
