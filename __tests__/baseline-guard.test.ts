@@ -115,6 +115,12 @@ const CASES: Case[] = [
     path: (i) => at(i.storageAccount, "lifecycle.ignore_changes"),
   },
   {
+    rule: "SoftDeleteOn",
+    compliant: sa("blob_properties.delete_retention_policy.days", 30),
+    broken: sa("blob_properties.delete_retention_policy.days", 1),
+    path: (i) => at(i.storageAccount, "blob_properties.delete_retention_policy.days"),
+  },
+  {
     rule: "OutsideThePlan",
     compliant: (_i, stack) => new RoleAssignment(stack, "unrelated", { scope: "/subscriptions/00000000-0000-0000-0000-000000000001", roleDefinitionName: "Reader", principalId: "00000000-0000-0000-0000-000000000002" }),
     broken: (i, stack) => new RoleAssignment(stack, "sneaky", { scope: i.storageAccountId, roleDefinitionName: "Owner", principalId: "00000000-0000-0000-0000-000000000002" }),

@@ -19,6 +19,9 @@ const EVERY_PROP: Required<XshieldMdeIntegrationProps> = {
   sharedAccessKeyEnabled: false,
   accountReplicationType: "LRS",
   blobRetentionDays: 30,
+  softDeleteRetentionDays: 7,
+  deleteLock: true,
+  diagnostics: { logAnalyticsWorkspaceId: "x" },
   eventDeliveryMaxAttempts: 30,
   eventTimeToLiveMinutes: 1440,
   rolePropagationWaitSeconds: 120,
@@ -94,6 +97,9 @@ const LITERAL_ONLY: readonly Prop[] = [
   "providers",
   "alerts",
   "xshieldRegion",
+  "softDeleteRetentionDays",
+  "deleteLock",
+  "diagnostics",
 ];
 
 function variable(stack: TerraformStack, kind: VariableKind): unknown {

@@ -64,6 +64,8 @@ export const BASELINE_RULES = {
     "the application's only credentials are the construct's client secrets, each expiring on the date the construct computes; nothing copies a secret outside the planned sensitive outputs and Key Vault copy",
   AlertsIntact:
     "the integration's alerts stay enabled and notify only the planned action group, whose receivers are exactly the planned e-mail addresses",
+  SoftDeleteOn:
+    "a deleted blob or container stays recoverable for softDeleteRetentionDays (blob_properties: delete_retention_policy and container_delete_retention_policy)",
   WrittenAsPlanned:
     "every element of the integration is written once, at its own address, exactly as planned (only tags may change and prevent_destroy be added): not removed, without count, for_each, dynamic blocks or provisioners, with its provider and lifecycle",
   OutsideThePlan:
@@ -153,6 +155,15 @@ export interface IntegrationAlerts {
    * @default 2
    */
   readonly severity?: number;
+}
+
+/** Where the storage account's logs and metrics go. */
+export interface IntegrationDiagnostics {
+  /**
+   * Resource id of the Log Analytics workspace
+   * (`/subscriptions/…/resourceGroups/…/providers/Microsoft.OperationalInsights/workspaces/…`).
+   */
+  readonly logAnalyticsWorkspaceId: string;
 }
 
 /** Properties of `XshieldMdeIntegration`. */
@@ -297,6 +308,35 @@ export interface XshieldMdeIntegrationProps {
   readonly blobRetentionDays?: number;
 
   /**
+   * Days a deleted blob, or a deleted container, stays recoverable (1–365): blob and container soft
+   * delete. A blob deleted by `blobRetentionDays` stays recoverable this much longer. The guard
+   * keeps both policies on, at least this long.
+   *
+   * @default 7
+   */
+  readonly softDeleteRetentionDays?: number;
+
+  /**
+   * Put a `CanNotDelete` management lock on the storage account, so that nobody (with Contributor,
+   * say) deletes the account Defender's Streaming API writes to. Creating and removing a lock needs
+   * `Microsoft.Authorization/locks/*` (Owner or User Access Administrator, not Contributor); remove
+   * the lock before a `cdktf destroy`.
+   *
+   * @default false
+   */
+  readonly deleteLock?: boolean;
+
+  /**
+   * Send the storage account's blob and queue logs (StorageRead, StorageWrite, StorageDelete) and
+   * Transaction metrics to a Log Analytics workspace, through Azure Monitor diagnostic settings on
+   * the blob and queue services: who read the events, and when. The deploying identity needs
+   * write access to the workspace.
+   *
+   * @default - no diagnostic settings
+   */
+  readonly diagnostics?: IntegrationDiagnostics;
+
+  /**
    * How many times Event Grid tries to deliver a blob-created event to the queue (1–30) before it
    * writes the event to the dead-letter container.
    *
@@ -396,6 +436,8 @@ export const XSHIELD_MDE_INTEGRATION_DEFAULTS = {
   sharedAccessKeyEnabled: false,
   accountReplicationType: "LRS",
   blobRetentionDays: 30,
+  softDeleteRetentionDays: 7,
+  deleteLock: false,
   eventDeliveryMaxAttempts: 30,
   eventTimeToLiveMinutes: 1440,
   rolePropagationWaitSeconds: 120,
@@ -422,9 +464,9 @@ export function maxRotationMonths(expiryMonths: number): number {
 
 /** Every prop with its default applied. */
 export type ResolvedIntegrationProps = Required<
-  Omit<XshieldMdeIntegrationProps, "clientSecretKeyVaultId" | "tags" | "baselineExceptions" | "providers" | "alerts" | "xshieldRegion">
+  Omit<XshieldMdeIntegrationProps, "clientSecretKeyVaultId" | "tags" | "baselineExceptions" | "providers" | "alerts" | "xshieldRegion" | "diagnostics">
 > &
-  Pick<XshieldMdeIntegrationProps, "clientSecretKeyVaultId" | "tags" | "xshieldRegion"> & {
+  Pick<XshieldMdeIntegrationProps, "clientSecretKeyVaultId" | "tags" | "xshieldRegion" | "diagnostics"> & {
     readonly alerts?: Required<Omit<IntegrationAlerts, "actionGroupId" | "emailReceivers">> & Pick<IntegrationAlerts, "actionGroupId" | "emailReceivers">;
     readonly providers: IntegrationProviders;
     readonly baselineExceptions: BaselineException[];
@@ -451,6 +493,9 @@ export function resolveIntegrationProps(props: XshieldMdeIntegrationProps): Reso
     sharedAccessKeyEnabled: props.sharedAccessKeyEnabled ?? d.sharedAccessKeyEnabled,
     accountReplicationType: props.accountReplicationType ?? d.accountReplicationType,
     blobRetentionDays: props.blobRetentionDays ?? d.blobRetentionDays,
+    softDeleteRetentionDays: props.softDeleteRetentionDays ?? d.softDeleteRetentionDays,
+    deleteLock: props.deleteLock ?? d.deleteLock,
+    diagnostics: props.diagnostics,
     eventDeliveryMaxAttempts: props.eventDeliveryMaxAttempts ?? d.eventDeliveryMaxAttempts,
     eventTimeToLiveMinutes: props.eventTimeToLiveMinutes ?? d.eventTimeToLiveMinutes,
     rolePropagationWaitSeconds: props.rolePropagationWaitSeconds ?? d.rolePropagationWaitSeconds,

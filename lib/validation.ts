@@ -194,6 +194,18 @@ export function validateIntegrationProps(props: XshieldMdeIntegrationProps): Val
     );
   }
 
+  if (props.softDeleteRetentionDays !== undefined) {
+    c.error(
+      literalProblem(props.softDeleteRetentionDays, "softDeleteRetentionDays", "decides the guard's least soft-delete retention"),
+      wholeNumberProblem(props.softDeleteRetentionDays, "softDeleteRetentionDays", 1, 365, "days a deleted blob or container stays recoverable", d.softDeleteRetentionDays),
+    );
+  }
+  c.error(literalProblem(props.deleteLock, "deleteLock", "decides whether the lock resource exists"));
+  if (props.deleteLock !== undefined && !isToken(props.deleteLock) && typeof props.deleteLock !== "boolean") {
+    c.error(`deleteLock ${show(props.deleteLock)}: must be true or false.`);
+  }
+  checkDiagnostics(props.diagnostics, c);
+
   // ---- Event Grid delivery
   if (props.eventDeliveryMaxAttempts !== undefined) {
     c.error(
@@ -318,6 +330,34 @@ function checkSecretMonths(props: XshieldMdeIntegrationProps, c: Collector): voi
       defaultRotationMonths(expiry),
     ),
   );
+}
+
+const WORKSPACE_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.OperationalInsights\/workspaces\/([A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9])$/i;
+
+/** `diagnostics`: a literal object with the resource id of a Log Analytics workspace. */
+function checkDiagnostics(value: unknown, c: Collector): void {
+  if (value === undefined) {
+    return;
+  }
+  if (isToken(value) || typeof value !== "object" || value === null || Array.isArray(value)) {
+    c.error(
+      literalProblem(value, "diagnostics", "decides which diagnostic settings exist") ??
+        `diagnostics ${show(value)}: must be an object { logAnalyticsWorkspaceId: "/subscriptions/…/workspaces/…" }.`,
+    );
+    return;
+  }
+  const id: unknown = (value as { logAnalyticsWorkspaceId?: unknown }).logAnalyticsWorkspaceId;
+  if (isToken(id)) {
+    return;
+  }
+  const match = typeof id === "string" ? WORKSPACE_ID.exec(id) : null;
+  if (match === null || !isGuid(match[1]) || resourceGroupNameProblem(match[2]) !== undefined) {
+    c.error(
+      `diagnostics.logAnalyticsWorkspaceId ${show(id)}: must be the resource id of a Log Analytics workspace, ` +
+        '"/subscriptions/<subscription GUID>/resourceGroups/<resource group>/providers/Microsoft.OperationalInsights/workspaces/<name>" ' +
+        "(a name of 4–63 letters, digits and hyphens). Copy it from `az monitor log-analytics workspace show -g <group> -n <name> --query id -o tsv`.",
+    );
+  }
 }
 
 /** Azure's limit of e-mail receivers in one action group. */

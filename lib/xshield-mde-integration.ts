@@ -24,7 +24,9 @@ import { DataAzurermResourceGroup } from "@cdktf/provider-azurerm/lib/data-azure
 import { EventgridSystemTopic } from "@cdktf/provider-azurerm/lib/eventgrid-system-topic";
 import { EventgridSystemTopicEventSubscription } from "@cdktf/provider-azurerm/lib/eventgrid-system-topic-event-subscription";
 import { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
+import { ManagementLock } from "@cdktf/provider-azurerm/lib/management-lock";
 import { MonitorActionGroup } from "@cdktf/provider-azurerm/lib/monitor-action-group";
+import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
 import { MonitorMetricAlert, MonitorMetricAlertCriteria } from "@cdktf/provider-azurerm/lib/monitor-metric-alert";
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
@@ -179,6 +181,10 @@ export class XshieldMdeIntegration extends Construct {
   public readonly alerts?: IntegrationAlertResources;
   /** Forgets the resource group of an earlier `createResourceGroup: true` instead of destroying it. */
   public readonly keepResourceGroup?: RemovedBlock;
+  /** The `CanNotDelete` lock on the storage account, when `deleteLock` is set. */
+  public readonly deleteLock?: ManagementLock;
+  /** The blob and queue services' diagnostic settings, when `diagnostics` is set. */
+  public readonly diagnosticSettings?: { readonly blob: MonitorDiagnosticSetting; readonly queue: MonitorDiagnosticSetting };
   /** The Key Vault copy of the client secret, when `clientSecretKeyVaultId` is set. */
   public readonly keyVaultSecret?: KeyVaultSecret;
 
@@ -351,6 +357,12 @@ export class XshieldMdeIntegration extends Construct {
       sftpEnabled: false,
       isHnsEnabled: false,
       crossTenantReplicationEnabled: false,
+      // Soft delete: a deleted blob or container stays recoverable (through the management plane,
+      // like the rest: azurerm 4.x writes blob_properties through BlobServices, not the data plane).
+      blobProperties: {
+        deleteRetentionPolicy: { days: config.softDeleteRetentionDays },
+        containerDeleteRetentionPolicy: { days: config.softDeleteRetentionDays },
+      },
       publicNetworkAccessEnabled: true,
       networkRules: {
         defaultAction: publicAccess === "Enabled" ? "Allow" : "Deny",
@@ -364,6 +376,26 @@ export class XshieldMdeIntegration extends Construct {
     // Each read of a token attribute makes a new token; read each once.
     const accountId = this.storageAccount.id;
     this.storageAccountId = accountId;
+    if (config.deleteLock) {
+      this.deleteLock = new ManagementLock(this, "delete-lock", {
+        name: "xshield-mde-no-delete",
+        scope: accountId,
+        lockLevel: "CanNotDelete",
+        notes: "Defender's Streaming API exports DeviceNetworkEvents to this account for ColorTokens Xshield. Remove this lock (Owner or User Access Administrator) before destroying it.",
+      });
+    }
+    if (config.diagnostics !== undefined) {
+      const workspace = config.diagnostics.logAnalyticsWorkspaceId;
+      const diagnostics = (id: string, service: "blobServices" | "queueServices") =>
+        new MonitorDiagnosticSetting(this, id, {
+          name: `xshield-mde-${service === "blobServices" ? "blob" : "queue"}`,
+          targetResourceId: `${accountId}/${service}/default`,
+          logAnalyticsWorkspaceId: workspace,
+          enabledLog: [{ category: "StorageRead" }, { category: "StorageWrite" }, { category: "StorageDelete" }],
+          enabledMetric: [{ category: "Transaction" }],
+        });
+      this.diagnosticSettings = { blob: diagnostics("blob-diagnostics", "blobServices"), queue: diagnostics("queue-diagnostics", "queueServices") };
+    }
     this.networkEventsContainer = new StorageContainer(this, "network-events-container", {
       name: NETWORK_EVENTS_CONTAINER_NAME,
       storageAccountId: accountId,

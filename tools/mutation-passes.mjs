@@ -34,6 +34,7 @@ export const PASSES = [
       "lib/guard/rules/secret-lifetime.ts",
       "lib/guard/rules/shared-key-disabled.ts",
       "lib/guard/rules/single-tenant-application.ts",
+      "lib/guard/rules/soft-delete-on.ts",
       "lib/guard/rules/written-as-planned.ts",
       "lib/guard/tokens.ts",
       "lib/guard/touches.ts",

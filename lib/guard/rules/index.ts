@@ -12,6 +12,7 @@ import { NO_PUBLIC_BLOB_ACCESS } from "./no-public-blob-access";
 import { SECRET_LIFETIME } from "./secret-lifetime";
 import { SHARED_KEY_DISABLED } from "./shared-key-disabled";
 import { SINGLE_TENANT_APPLICATION } from "./single-tenant-application";
+import { SOFT_DELETE_ON } from "./soft-delete-on";
 import { WRITTEN_AS_PLANNED } from "./written-as-planned";
 
 /** The rules that judge the construct's own elements (OutsideThePlan judges everything else). */
@@ -29,6 +30,7 @@ export const OWN_ELEMENT_RULES: readonly RuleDefinition[] = [
   SINGLE_TENANT_APPLICATION,
   SECRET_LIFETIME,
   ALERTS_INTACT,
+  SOFT_DELETE_ON,
   WRITTEN_AS_PLANNED,
 ];
 
