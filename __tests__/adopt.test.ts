@@ -66,7 +66,9 @@ const PARTLY: EnvironmentConfig = {
 const FRESH: EnvironmentConfig = { name: "fresh", integration: { location: "westeurope", resourceGroupName: "rg-new", storageAccountName: "stnew", allowedIpRanges: ["20.50.60.0/28"] } };
 const MOVED: EnvironmentConfig = { ...HANDMADE, name: "moved", integration: { ...HANDMADE.integration, resourceGroupName: "rg-other" } };
 const RENAMED: EnvironmentConfig = { ...HANDMADE, name: "renamed", integration: { ...HANDMADE.integration, queueName: "xshield-mde-events" } };
-const ENVIRONMENTS = [HANDMADE, PARTLY, FRESH, MOVED, RENAMED];
+const ELSEWHERE: EnvironmentConfig = { ...HANDMADE, name: "elsewhere", integration: { ...HANDMADE.integration, location: "northeurope" } };
+const ZONAL: EnvironmentConfig = { ...HANDMADE, name: "zonal", integration: { ...HANDMADE.integration, accountReplicationType: "ZRS" } };
+const ENVIRONMENTS = [HANDMADE, PARTLY, FRESH, MOVED, RENAMED, ELSEWHERE, ZONAL];
 
 let cert: TestCertificate;
 let fake: FakeAzure;
@@ -350,6 +352,21 @@ describe("objects that exist but cannot be adopted under the environment's setti
     expect(run.file!.queue).toBeUndefined();
     expect(run.file!.queueSenderAssignment).toBeUndefined();
   });
+
+  test("a group and an account in another region: both blocked (a location cannot change in place)", async () => {
+    const run = await adopt(foundWorld(), ["elsewhere", "--json"]);
+    expect(run.code).toBe(1);
+    expect(run.json.findings.find((f) => f.subject === "resourceGroup")).toMatchObject({ status: "blocked", fix: expect.stringContaining("Set createResourceGroup: false") });
+    expect(run.json.findings.find((f) => f.subject === "storageAccount")).toMatchObject({ status: "blocked", fix: 'Set location: "westeurope" for environment "elsewhere", then run adopt again.' });
+    expect(run.file!.storageAccount).toBeUndefined();
+  });
+});
+
+describe("redundancy", () => {
+  test("from LRS to ZRS Azure cannot convert in place: the account is replaced", async () => {
+    const run = await adopt(foundWorld(), ["zonal", "--json"]);
+    expect(run.json.differences.find((d) => d.attribute === "account_replication_type")).toMatchObject({ effect: "replace", existing: '"LRS"', planned: '"ZRS"' });
+  });
 });
 
 describe("when adopt cannot run (exit 2)", () => {
@@ -361,7 +378,7 @@ describe("when adopt cannot run (exit 2)", () => {
 
   test("usage, unknown environment, a bad client id, no subscription, NODE_DEBUG", async () => {
     expect(await cannot(["handmade", "--client-id"])).toBe("--client-id needs a value.");
-    expect(await cannot(["nowhere"])).toBe('unknown environment "nowhere"; environments.ts has "handmade", "partly", "fresh", "moved", "renamed".');
+    expect(await cannot(["nowhere"])).toBe('unknown environment "nowhere"; environments.ts has "handmade", "partly", "fresh", "moved", "renamed", "elsewhere", "zonal".');
     expect(await cannot(["handmade", "--client-id", "xshield"])).toContain('--client-id "xshield" must be the application (client) id Xshield uses, a GUID');
     expect(await cannot(["fresh", "--subscription-id", "prod"])).toBe('the subscription id "prod" must be a GUID (az account show --query id -o tsv).');
     expect(await cannot(["fresh"])).toContain("which subscription? Give --subscription-id <id>, set subscriptionId for environment \"fresh\", or export ARM_SUBSCRIPTION_ID");

