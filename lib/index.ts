@@ -7,3 +7,4 @@ export * from "./xshield-mde-integration";
 export * from "./xshield-mde-stack";
 export * from "./app";
 export * from "./synth";
+export * from "./adoption";

@@ -1,3 +1,27 @@
+import * as path from "path";
+
+/** Where a tool writes; tests pass their own. */
+export interface Io {
+  /** Writes one line to standard output. */
+  out(line: string): void;
+  /** Writes one line to standard error. */
+  err(line: string): void;
+}
+
+/** Node's debug sections (`NODE_DEBUG`) that write connection or request details, request headers (bearer tokens) among them. */
+export const CREDENTIAL_DEBUG_SECTIONS = ["http", "http2", "https", "net", "tls", "undici", "fetch"] as const;
+
+/**
+ * The sections of {@link CREDENTIAL_DEBUG_SECTIONS} a `NODE_DEBUG` value turns on, matched the
+ * way Node matches them: a comma-separated list, case-insensitive, `*` a wildcard. Empty when none.
+ */
+export function credentialDebugSections(nodeDebug: string | undefined): string[] {
+  if (nodeDebug === undefined || nodeDebug === "") return [];
+  const pattern = nodeDebug.replace(/[|\\{}()[\]^$+?.]/g, "\\$&").replaceAll("*", ".*").replaceAll(",", "$|^");
+  const enabled = new RegExp(`^${pattern}$`, "i");
+  return CREDENTIAL_DEBUG_SECTIONS.filter((section) => enabled.test(section));
+}
+
 /**
  * The command line shared by the tools that act on one deployed environment:
  * `<environment>` plus `--switch` and `--flag <value>` / `--flag=<value>` options, and `--help`.
@@ -60,4 +84,25 @@ export function parseEnvironmentArgs<S extends string, V extends string>(
     return "which environment?";
   }
   return { env, switches: given, values };
+}
+
+/**
+ * A value flag's value, else the environment variable's (when not blank), else undefined.
+ */
+export function flagOrEnvironment(fromFlag: string | undefined, variable: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  if (fromFlag !== undefined) return fromFlag;
+  const fromEnv = variable !== undefined ? env[variable] : undefined;
+  return fromEnv !== undefined && fromEnv.trim() !== "" ? fromEnv : undefined;
+}
+
+/**
+ * The command line with the values of file flags made absolute: npm runs scripts in the package
+ * folder, and a relative path is meant from where the user typed it (`INIT_CWD`).
+ */
+export function resolveFileFlags(argv: readonly string[], fileFlags: readonly string[], userCwd = process.env.INIT_CWD ?? process.cwd()): string[] {
+  return argv.map((arg, i, all) => {
+    if (fileFlags.includes(all[i - 1] ?? "") && !arg.startsWith("--")) return path.resolve(userCwd, arg);
+    const flag = fileFlags.find((f) => arg.startsWith(`${f}=`));
+    return flag !== undefined ? `${flag}=${path.resolve(userCwd, arg.slice(flag.length + 1))}` : arg;
+  });
 }

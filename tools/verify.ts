@@ -22,9 +22,10 @@
  * {@link JsonReport} (`[{check, status, message, fix?, warning?}]`, whatever the exit code,
  * 3 included), or a {@link JsonError}.
  */
-import { EnvironmentArgs, parseEnvironmentArgs } from "./cli-args";
+import { credentialDebugSections, EnvironmentArgs, flagOrEnvironment, type Io, parseEnvironmentArgs, resolveFileFlags } from "./cli-args";
+
+export { CREDENTIAL_DEBUG_SECTIONS, credentialDebugSections, type Io } from "./cli-args";
 import * as fs from "fs";
-import * as path from "path";
 import { DeployedOutputs, DeployedOutputsError, readDeployedOutputs, ReadDeployedOutputsOptions } from "./deployed-outputs";
 import {
   CheckResult,
@@ -41,13 +42,6 @@ import {
   VerifyOptionsError,
 } from "./verify-checks";
 
-/** Where the tool writes; tests pass their own. */
-export interface Io {
-  /** Writes one line to standard output. */
-  out(line: string): void;
-  /** Writes one line to standard error. */
-  err(line: string): void;
-}
 
 /** Options tests may set; the command line never does. */
 export interface VerifyCliOptions extends Omit<ReadDeployedOutputsOptions, "outputsFile"> {
@@ -113,11 +107,7 @@ export function parseMaxQueueAgeMinutes(text: string): number | undefined {
 }
 
 function setting(args: Args, flag: ValueFlag, env: NodeJS.ProcessEnv): string | undefined {
-  const fromFlag = args.values[flag];
-  if (fromFlag !== undefined) return fromFlag;
-  const variable = VALUE_FLAGS[flag];
-  const fromEnv = variable !== undefined ? env[variable] : undefined;
-  return fromEnv !== undefined && fromEnv.trim() !== "" ? fromEnv : undefined;
+  return flagOrEnvironment(args.values[flag], VALUE_FLAGS[flag], env);
 }
 
 const processIo: Io = {
@@ -142,20 +132,6 @@ export interface JsonUsage {
   readonly usage: string;
   /** Always 0, the process's exit code. */
   readonly exitCode: 0;
-}
-
-/** Node's debug sections (`NODE_DEBUG`) that write connection or request details, request headers (bearer tokens) among them. */
-export const CREDENTIAL_DEBUG_SECTIONS = ["http", "http2", "https", "net", "tls", "undici", "fetch"] as const;
-
-/**
- * The sections of {@link CREDENTIAL_DEBUG_SECTIONS} a `NODE_DEBUG` value turns on, matched the
- * way Node matches them: a comma-separated list, case-insensitive, `*` a wildcard. Empty when none.
- */
-export function credentialDebugSections(nodeDebug: string | undefined): string[] {
-  if (nodeDebug === undefined || nodeDebug === "") return [];
-  const pattern = nodeDebug.replace(/[|\\{}()[\]^$+?.]/g, "\\$&").replaceAll("*", ".*").replaceAll(",", "$|^");
-  const enabled = new RegExp(`^${pattern}$`, "i");
-  return CREDENTIAL_DEBUG_SECTIONS.filter((section) => enabled.test(section));
 }
 
 /** Why verify refuses to run with this `NODE_DEBUG`, or undefined when it turns on nothing that prints credentials. */
@@ -338,14 +314,7 @@ function optional<K extends keyof VerifyOptions>(key: K, value: VerifyOptions[K]
 }
 
 if (require.main === module) {
-  // npm runs scripts in the package folder; relative file flags are meant from where the user typed them.
-  const userCwd = process.env.INIT_CWD ?? process.cwd();
-  const fileFlags = ["--outputs-file", "--ca-file"];
-  const argv = process.argv.slice(2).map((arg, i, all) => {
-    if (fileFlags.includes(all[i - 1] ?? "") && !arg.startsWith("--")) return path.resolve(userCwd, arg);
-    const flag = fileFlags.find((f) => arg.startsWith(`${f}=`));
-    return flag !== undefined ? `${flag}=${path.resolve(userCwd, arg.slice(flag.length + 1))}` : arg;
-  });
+  const argv = resolveFileFlags(process.argv.slice(2), ["--outputs-file", "--ca-file"]);
   main(argv).then(
     (code) => {
       process.exitCode = code;

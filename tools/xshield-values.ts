@@ -5,18 +5,12 @@
  * secret's expiry and the one manual Defender step with the storage account id filled in. The
  * secret is masked unless `--show-secret` is given.
  */
-import { parseEnvironmentArgs } from "./cli-args";
+import { type Io, parseEnvironmentArgs } from "./cli-args";
 import * as path from "path";
 import { streamingApiInstructions } from "../lib/xshield-mde-integration";
 import { DeployedOutputs, DeployedOutputsError, readDeployedOutputs, ReadDeployedOutputsOptions } from "./deployed-outputs";
 
-/** Where the tool writes; tests pass their own. */
-export interface Io {
-  /** Writes one line to standard output. */
-  out(line: string): void;
-  /** Writes one line to standard error. */
-  err(line: string): void;
-}
+export type { Io } from "./cli-args";
 
 /** Options tests (and the verify helper) may set; the command line never does. */
 export interface XshieldValuesOptions extends Omit<ReadDeployedOutputsOptions, "outputsFile"> {
