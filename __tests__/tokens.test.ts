@@ -22,6 +22,7 @@ const EVERY_PROP: Required<XshieldMdeIntegrationProps> = {
   softDeleteRetentionDays: 7,
   deleteLock: true,
   diagnostics: { logAnalyticsWorkspaceId: "x" },
+  adopt: {},
   eventDeliveryMaxAttempts: 30,
   eventTimeToLiveMinutes: 1440,
   rolePropagationWaitSeconds: 120,
@@ -100,6 +101,7 @@ const LITERAL_ONLY: readonly Prop[] = [
   "softDeleteRetentionDays",
   "deleteLock",
   "diagnostics",
+  "adopt",
 ];
 
 function variable(stack: TerraformStack, kind: VariableKind): unknown {

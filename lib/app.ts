@@ -1,3 +1,5 @@
+import * as fs from "fs";
+import * as path from "path";
 import { App, AppConfig } from "cdktf";
 import { XshieldMdeStackProps } from "./props";
 import { XshieldValidationError } from "./validation";
@@ -46,16 +48,52 @@ function nameFailures(environments: readonly EnvironmentConfig[]): Map<number, E
   return failures;
 }
 
+/** Options of {@link buildApp}. */
+export interface BuildAppOptions {
+  /**
+   * Folder of adoption records (`<env>.json`, written by `npm run adopt`): an environment whose
+   * record exists and whose props give no `adopt` imports what the record names.
+   *
+   * @default - no records are read
+   */
+  readonly adoptDir?: string;
+}
+
+/** The environment's adoption record from `adoptDir`, when there is one (or why it cannot be read). */
+function adoptionRecord(dir: string | undefined, name: string): { adopt?: unknown; problem?: string } {
+  if (dir === undefined) {
+    return {};
+  }
+  const file = path.join(dir, `${name}.json`);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ENOENT" ? {} : { problem: `${file}: cannot be read (${(error as Error).message}).` };
+  }
+  try {
+    return { adopt: JSON.parse(text) as unknown };
+  } catch (error) {
+    return { problem: `${file}: is not JSON (${(error as Error).message}); write it again with npm run adopt -- ${name}.` };
+  }
+}
+
 /**
  * Builds an app with one {@link XshieldMdeStack} per environment. Every environment is tried;
  * all failures are reported together, each under its environment's name. Nothing is written:
  * `app.synth()` writes, and only once every stack was built.
  */
-export function buildApp(environments: readonly EnvironmentConfig[], config?: AppConfig): App {
+export function buildApp(environments: readonly EnvironmentConfig[], config?: AppConfig, options: BuildAppOptions = {}): App {
   const app = new App(config);
   const byName = nameFailures(environments);
   const failures: EnvironmentFailure[] = [];
-  environments.forEach(({ name, ...props }, index) => {
+  environments.forEach(({ name, ...given }, index) => {
+    const record = given.integration?.adopt === undefined ? adoptionRecord(options.adoptDir, name) : {};
+    if (record.problem !== undefined) {
+      failures.push({ environment: name, message: record.problem });
+      return;
+    }
+    const props = record.adopt === undefined ? given : { ...given, integration: { ...given.integration, adopt: record.adopt as EnvironmentConfig["integration"]["adopt"] } };
     const failure = byName.get(index);
     if (failure !== undefined) {
       // The stack cannot be built under a bad name, but its props are still checked, so that one

@@ -1,4 +1,5 @@
 import type { TerraformProvider } from "cdktf";
+import type { IntegrationAdoption } from "./adoption";
 
 /**
  * The props of the construct and the stack, their defaults and the names of the secure-baseline
@@ -417,6 +418,18 @@ export interface XshieldMdeIntegrationProps {
   readonly providers?: IntegrationProviders;
 
   /**
+   * Resources that already exist (made by hand with ColorTokens' guide), to import instead of
+   * create: their Terraform import ids, as `npm run adopt -- <env>` writes them to
+   * `adopt/<env>.json` (which `XshieldMdeStack` environments read when present). Each given id
+   * becomes an `import` block at the resource's address; the first apply then brings the resource
+   * to the baseline. Client secrets are never imported: the first apply adds the two slots.
+   * Must be a literal object of literal ids.
+   *
+   * @default - nothing imported: every resource is created
+   */
+  readonly adopt?: IntegrationAdoption;
+
+  /**
    * Deliberate exceptions to the secure baseline, each with its reason. The guard that checks the
    * synthesized configuration lets these rules pass; every other weakening fails synthesis, and
    * so does an exception for a rule nothing breaks. Must be literals.
@@ -464,9 +477,9 @@ export function maxRotationMonths(expiryMonths: number): number {
 
 /** Every prop with its default applied. */
 export type ResolvedIntegrationProps = Required<
-  Omit<XshieldMdeIntegrationProps, "clientSecretKeyVaultId" | "tags" | "baselineExceptions" | "providers" | "alerts" | "xshieldRegion" | "diagnostics">
+  Omit<XshieldMdeIntegrationProps, "clientSecretKeyVaultId" | "tags" | "baselineExceptions" | "providers" | "alerts" | "xshieldRegion" | "diagnostics" | "adopt">
 > &
-  Pick<XshieldMdeIntegrationProps, "clientSecretKeyVaultId" | "tags" | "xshieldRegion" | "diagnostics"> & {
+  Pick<XshieldMdeIntegrationProps, "clientSecretKeyVaultId" | "tags" | "xshieldRegion" | "diagnostics" | "adopt"> & {
     readonly alerts?: Required<Omit<IntegrationAlerts, "actionGroupId" | "emailReceivers">> & Pick<IntegrationAlerts, "actionGroupId" | "emailReceivers">;
     readonly providers: IntegrationProviders;
     readonly baselineExceptions: BaselineException[];
@@ -496,6 +509,7 @@ export function resolveIntegrationProps(props: XshieldMdeIntegrationProps): Reso
     softDeleteRetentionDays: props.softDeleteRetentionDays ?? d.softDeleteRetentionDays,
     deleteLock: props.deleteLock ?? d.deleteLock,
     diagnostics: props.diagnostics,
+    adopt: props.adopt,
     eventDeliveryMaxAttempts: props.eventDeliveryMaxAttempts ?? d.eventDeliveryMaxAttempts,
     eventTimeToLiveMinutes: props.eventTimeToLiveMinutes ?? d.eventTimeToLiveMinutes,
     rolePropagationWaitSeconds: props.rolePropagationWaitSeconds ?? d.rolePropagationWaitSeconds,

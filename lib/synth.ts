@@ -29,6 +29,12 @@ export interface SynthEnvironmentsOptions {
    * @default false
    */
   readonly tokenTraces?: boolean;
+  /**
+   * Folder of adoption records, `<env>.json` as `npm run adopt` writes them.
+   *
+   * @default "adopt" (relative to the working directory: the project folder, where cdktf runs the app)
+   */
+  readonly adoptDir?: string;
 }
 
 /**
@@ -92,7 +98,7 @@ export function synthEnvironments(environments: readonly EnvironmentConfig[], op
     // Nothing runs between building and synthesizing, so the stacks may skip cdktf's search for
     // references to other stacks when they cannot hold any.
     const app = withoutNewFoldersOnFailure(outdir, () =>
-      buildApp(environments, { outdir, context: { [SKIP_CROSS_STACK_PREPARATION]: true } }),
+      buildApp(environments, { outdir, context: { [SKIP_CROSS_STACK_PREPARATION]: true } }, { adoptDir: options.adoptDir ?? "adopt" }),
     );
     app.synth();
     return app;

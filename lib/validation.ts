@@ -7,6 +7,7 @@ import {
   type XshieldMdeIntegrationProps,
   type XshieldMdeStackProps,
 } from "./props";
+import { adoptionProblems } from "./adoption";
 import { MAX_SECRET_MONTHS, RESOURCE_PROVIDERS } from "./constants";
 import {
   baselineExceptionProblems,
@@ -205,6 +206,7 @@ export function validateIntegrationProps(props: XshieldMdeIntegrationProps): Val
     c.error(`deleteLock ${show(props.deleteLock)}: must be true or false.`);
   }
   checkDiagnostics(props.diagnostics, c);
+  checkAdoption(props, c);
 
   // ---- Event Grid delivery
   if (props.eventDeliveryMaxAttempts !== undefined) {
@@ -329,6 +331,28 @@ function checkSecretMonths(props: XshieldMdeIntegrationProps, c: Collector): voi
         `clientSecretExpiryMonths ${expiry}${props.clientSecretExpiryMonths === undefined ? " (the default)" : ""} it can be at most ${max}`,
       defaultRotationMonths(expiry),
     ),
+  );
+}
+
+/** `adopt`: a literal record of import ids that fit each other and the planned names. */
+function checkAdoption(props: XshieldMdeIntegrationProps, c: Collector): void {
+  const adopt: unknown = props.adopt;
+  if (adopt === undefined) {
+    return;
+  }
+  const literal = (value: unknown) => (typeof value === "string" && !isToken(value) ? value : undefined);
+  c.error(
+    literalProblem(adopt, "adopt", "decides which import blocks exist"),
+    ...adoptionProblems(adopt, {
+      prop: "adopt",
+      planned: {
+        resourceGroupName: literal(props.resourceGroupName),
+        storageAccountName: literal(props.storageAccountName),
+        queueName: literal(props.queueName ?? XSHIELD_MDE_INTEGRATION_DEFAULTS.queueName),
+        createResourceGroup: typeof props.createResourceGroup === "boolean" ? props.createResourceGroup : undefined,
+        streamingApiOperatorObjectIds: Array.isArray(props.streamingApiOperatorObjectIds) ? props.streamingApiOperatorObjectIds.filter((id) => typeof id === "string") : undefined,
+      },
+    }),
   );
 }
 

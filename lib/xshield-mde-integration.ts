@@ -9,6 +9,7 @@ import {
   TerraformIterator,
   TerraformLocal,
   TerraformProvider,
+  TerraformResource,
   TerraformStack,
   Token,
   Tokenization,
@@ -35,6 +36,7 @@ import { StorageContainer } from "@cdktf/provider-azurerm/lib/storage-container"
 import { StorageManagementPolicy } from "@cdktf/provider-azurerm/lib/storage-management-policy";
 import { StorageQueue } from "@cdktf/provider-azurerm/lib/storage-queue";
 import { Sleep } from "@cdktf/provider-time/lib/sleep";
+import { ADOPTION_FIELDS, AdoptionField, IntegrationAdoption } from "./adoption";
 import { enforce } from "./guard";
 import {
   captureElement,
@@ -434,12 +436,14 @@ export class XshieldMdeIntegration extends Construct {
     const xshieldPrincipal = this.servicePrincipalObjectId;
     const onAccount = config.dataRoleScope === "account";
     this.blobReaderAssignment = this.assignRole("blob-reader", {
+      adopted: config.adopt?.blobReaderAssignment !== undefined,
       role: ROLES.storageBlobDataReader,
       scope: onAccount ? accountId : containerScope(accountId, this.networkEventsContainer.name),
       principalId: xshieldPrincipal,
       description: "Xshield reads DeviceNetworkEvents blobs exported by Defender's Streaming API.",
     });
     this.queueProcessorAssignment = this.assignRole("queue-processor", {
+      adopted: config.adopt?.queueProcessorAssignment !== undefined,
       role: ROLES.storageQueueDataMessageProcessor,
       scope: onAccount ? accountId : queueArmId,
       principalId: xshieldPrincipal,
@@ -447,6 +451,7 @@ export class XshieldMdeIntegration extends Construct {
     });
     this.streamingApiOperatorAssignments = config.streamingApiOperatorObjectIds.map((objectId) =>
       this.assignRole(`streaming-api-operator-${objectId.toLowerCase()}`, {
+        adopted: Object.keys(config.adopt?.streamingApiOperatorAssignments ?? {}).some((key) => key.toLowerCase() === objectId.toLowerCase()),
         role: ROLES.contributor,
         scope: accountId,
         // As Azure returns it: principal_id is ForceNew, so another case would replace the assignment.
@@ -467,12 +472,14 @@ export class XshieldMdeIntegration extends Construct {
     });
     const topicPrincipal = this.systemTopic.identity.principalId;
     this.queueSenderAssignment = this.assignRole("queue-sender", {
+      adopted: config.adopt?.queueSenderAssignment !== undefined,
       role: ROLES.storageQueueDataMessageSender,
       scope: queueArmId,
       principalId: topicPrincipal,
       description: "Event Grid delivers blob-created notifications through the storage firewall.",
     });
     this.deadLetterWriterAssignment = this.assignRole("dead-letter-writer", {
+      adopted: config.adopt?.deadLetterWriterAssignment !== undefined,
       role: ROLES.storageBlobDataContributor,
       scope: containerScope(accountId, deadLetterContainerName),
       principalId: topicPrincipal,
@@ -541,6 +548,9 @@ export class XshieldMdeIntegration extends Construct {
     }
 
     this.useProviders(config.providers);
+    if (config.adopt !== undefined) {
+      this.importAdopted(config.adopt);
+    }
     // plantimestamp() (the rotation) needs Terraform 1.5; the removed block that keeps a resource
     // group createResourceGroup false no longer manages needs 1.7. In any stack, not only ours.
     requireTerraformVersion(TerraformStack.of(this), config.createResourceGroup ? "1.5.0" : "1.7.0");
@@ -696,6 +706,43 @@ export class XshieldMdeIntegration extends Construct {
     };
   }
 
+  /**
+   * An `import` block for every resource the adoption record names, at the resource's address,
+   * through the resource's own provider (cdktf's `importFrom`). The client secrets are never
+   * among them.
+   */
+  private importAdopted(adopt: IntegrationAdoption): void {
+    const resources: { readonly [F in AdoptionField]: TerraformResource | undefined } = {
+      application: this.application,
+      servicePrincipal: this.servicePrincipal,
+      machineReadConsent: this.machineReadConsent,
+      resourceGroup: this.resourceGroup,
+      storageAccount: this.storageAccount,
+      networkEventsContainer: this.networkEventsContainer,
+      deadLetterContainer: this.deadLetterContainer,
+      queue: this.queue,
+      retentionPolicy: this.retentionPolicy,
+      systemTopic: this.systemTopic,
+      eventSubscription: this.eventSubscription,
+      blobReaderAssignment: this.blobReaderAssignment,
+      queueProcessorAssignment: this.queueProcessorAssignment,
+      queueSenderAssignment: this.queueSenderAssignment,
+      deadLetterWriterAssignment: this.deadLetterWriterAssignment,
+    };
+    for (const field of ADOPTION_FIELDS) {
+      const id = adopt[field];
+      const resource = resources[field];
+      if (id !== undefined && resource !== undefined) {
+        resource.importFrom(id, resource.provider);
+      }
+    }
+    const operators = new Map(this.config.streamingApiOperatorObjectIds.map((objectId, i) => [objectId.toLowerCase(), this.streamingApiOperatorAssignments[i]]));
+    for (const [objectId, id] of Object.entries(adopt.streamingApiOperatorAssignments ?? {})) {
+      const assignment = operators.get(objectId.toLowerCase());
+      assignment?.importFrom(id, assignment.provider);
+    }
+  }
+
   /** Every resource and data source of the integration uses the given provider of its kind. */
   private useProviders(providers: ResolvedIntegrationProps["providers"]): void {
     for (const node of this.node.findAll()) {
@@ -797,7 +844,7 @@ export class XshieldMdeIntegration extends Construct {
 
   private assignRole(
     id: string,
-    options: { role: BuiltInRole; scope: string; principalId: string; description: string; anyPrincipalType?: boolean },
+    options: { role: BuiltInRole; scope: string; principalId: string; description: string; anyPrincipalType?: boolean; adopted?: boolean },
   ): RoleAssignment {
     // A service principal unless stated otherwise: Azure then needs no directory lookup (which
     // can fail right after the principal is created). An operator may be a user or a group.
@@ -807,7 +854,10 @@ export class XshieldMdeIntegration extends Construct {
       roleDefinitionName: options.role.name,
       principalId: options.principalId,
       principalType,
-      description: options.description,
+      // An assignment made by hand has no description, and every argument of a role assignment
+      // forces a new one (azurerm v4.55.0 role_assignment_resource.go): an adopted one keeps none,
+      // so that importing it replaces nothing and Xshield keeps its access.
+      description: options.adopted === true ? undefined : options.description,
     });
     return assignment;
   }
