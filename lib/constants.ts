@@ -51,6 +51,10 @@ export const ROLES = {
    * account (Defender XDR docs, "Configure Defender XDR to stream events to your Storage account").
    */
   contributor: { name: "Contributor", id: "b24988ac-6180-42a0-ab88-20f7382dd24c" },
+  /** `grantQueueRead`: peek at the queue's messages, never remove them. */
+  storageQueueDataReader: { name: "Storage Queue Data Reader", id: "19e7f393-937e-4f77-808e-94535e297925" },
+  /** `grantResourceGroupRead`: see the resources (control plane), read no data. */
+  reader: { name: "Reader", id: "acdd72a7-3385-48ef-bd42-f606fba81ae7" },
   /** Event Grid's managed identity writes undeliverable events into the dead-letter container. */
   storageBlobDataContributor: {
     name: "Storage Blob Data Contributor",

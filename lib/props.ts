@@ -1,5 +1,4 @@
 import type { TerraformProvider } from "cdktf";
-import type { IntegrationAdoption } from "./adoption";
 
 /**
  * The props of the construct and the stack, their defaults and the names of the secure-baseline
@@ -156,6 +155,71 @@ export interface IntegrationAlerts {
    * @default 2
    */
   readonly severity?: number;
+}
+
+/**
+ * The Terraform import ids of resources that already exist (made by hand with ColorTokens'
+ * guide), one optional field per resource of `XshieldMdeIntegration` that can be adopted.
+ * Each field is named after the construct's member holding that resource; a field left out is
+ * created. `npm run adopt -- <env>` finds the objects and writes this record to
+ * `adopt/<env>.json`.
+ *
+ * Never adoptable: the client secrets (Terraform cannot read a secret's value, so the first
+ * apply adds the two slots; see `NOT_ADOPTABLE` in lib/adoption.ts).
+ */
+export interface IntegrationAdoption {
+  /** `azuread_application`: `/applications/<object id>` (the object id, not the client id). */
+  readonly application?: string;
+  /** `azuread_service_principal`: `/servicePrincipals/<object id>`. */
+  readonly servicePrincipal?: string;
+  /**
+   * `azuread_app_role_assignment` (the admin consent to Machine.Read.All):
+   * `/servicePrincipals/<WindowsDefenderATP's object id>/appRoleAssignedTo/<assignment id>`.
+   */
+  readonly machineReadConsent?: string;
+  /** `azurerm_resource_group` (only with `createResourceGroup` true): `/subscriptions/<id>/resourceGroups/<name>`. */
+  readonly resourceGroup?: string;
+  /** `azurerm_storage_account`: `/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Storage/storageAccounts/<name>`. */
+  readonly storageAccount?: string;
+  /** `azurerm_storage_container` DeviceNetworkEvents: `<storage account id>/blobServices/default/containers/insights-logs-advancedhunting-devicenetworkevents`. */
+  readonly networkEventsContainer?: string;
+  /** `azurerm_storage_container` dead letters: `<storage account id>/blobServices/default/containers/eventgrid-deadletter`. */
+  readonly deadLetterContainer?: string;
+  /** `azurerm_storage_queue`: `<storage account id>/queueServices/default/queues/<queue name>`. */
+  readonly queue?: string;
+  /** `azurerm_storage_management_policy`: `<storage account id>/managementPolicies/default`. */
+  readonly retentionPolicy?: string;
+  /** `azurerm_eventgrid_system_topic`: `/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.EventGrid/systemTopics/<name>`. */
+  readonly systemTopic?: string;
+  /** `azurerm_eventgrid_system_topic_event_subscription`: `<system topic id>/eventSubscriptions/<name>`. */
+  readonly eventSubscription?: string;
+  /** `azurerm_role_assignment` Storage Blob Data Reader: `<scope>/providers/Microsoft.Authorization/roleAssignments/<GUID>`. */
+  readonly blobReaderAssignment?: string;
+  /** `azurerm_role_assignment` Storage Queue Data Message Processor. */
+  readonly queueProcessorAssignment?: string;
+  /** `azurerm_role_assignment` Storage Queue Data Message Sender (the system topic's identity). */
+  readonly queueSenderAssignment?: string;
+  /** `azurerm_role_assignment` Storage Blob Data Contributor on the dead-letter container (the system topic's identity). */
+  readonly deadLetterWriterAssignment?: string;
+  /** `azurerm_role_assignment` Contributor on the account, by the operator's object id (a `streamingApiOperatorObjectIds` entry). */
+  readonly streamingApiOperatorAssignments?: { readonly [objectId: string]: string };
+}
+
+/** Who a grant is for, and what it says. */
+export interface GrantOptions {
+  /**
+   * The principal's type: saying it spares Azure a directory lookup (which can fail right after
+   * the principal is created).
+   *
+   * @default - Azure looks it up
+   */
+  readonly principalType?: "User" | "Group" | "ServicePrincipal";
+  /**
+   * Why the principal has the role, as the role assignment's description (at most 512 characters).
+   *
+   * @default - a description of what the role lets it do
+   */
+  readonly description?: string;
 }
 
 /** Where the storage account's logs and metrics go. */

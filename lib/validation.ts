@@ -334,6 +334,27 @@ function checkSecretMonths(props: XshieldMdeIntegrationProps, c: Collector): voi
   );
 }
 
+const GRANT_ID = /^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/;
+const PRINCIPAL_TYPES = ["User", "Group", "ServicePrincipal"] as const;
+
+/** The arguments of a grant method: a stable construct id, an object id, its options. */
+export function grantProblems(id: unknown, principalId: unknown, options: unknown): string[] {
+  const problems: (string | undefined)[] = [];
+  if (typeof id !== "string" || !GRANT_ID.test(id)) {
+    problems.push(`id ${show(id)}: must be 1–63 letters, digits and hyphens, starting with a letter or digit (it is part of the role assignment's Terraform address: keep it stable).`);
+  }
+  problems.push(guidProblem(principalId, "principalId", "the object id of the user, group or service principal", "`az ad group show --group <name> --query id -o tsv`"));
+  const given = (typeof options === "object" && options !== null ? options : {}) as { principalType?: unknown; description?: unknown };
+  if (given.principalType !== undefined) {
+    problems.push(oneOfProblem(given.principalType, "options.principalType", PRINCIPAL_TYPES));
+  }
+  const description = given.description;
+  if (description !== undefined && !isToken(description) && (typeof description !== "string" || description.length > 512)) {
+    problems.push(`options.description ${show(description)}: must be text of at most 512 characters.`);
+  }
+  return problems.filter((p): p is string => p !== undefined);
+}
+
 /** `adopt`: a literal record of import ids that fit each other and the planned names. */
 function checkAdoption(props: XshieldMdeIntegrationProps, c: Collector): void {
   const adopt: unknown = props.adopt;

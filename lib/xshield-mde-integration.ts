@@ -8,6 +8,7 @@ import {
   StringConcat,
   TerraformIterator,
   TerraformLocal,
+  TerraformOutput,
   TerraformProvider,
   TerraformResource,
   TerraformStack,
@@ -49,7 +50,7 @@ import {
   resolveIn,
   stackElements,
 } from "./guard/capture";
-import { deepFreeze, GuardPlan } from "./guard/plan";
+import { deepFreeze, GuardPlan, OwnElement } from "./guard/plan";
 import { withCurrentTokens } from "./guard/tokens";
 import {
   BLOB_CREATED_EVENT_TYPE,
@@ -61,9 +62,10 @@ import {
   ROLES,
   STORAGE_SYSTEM_TOPIC_TYPE,
 } from "./constants";
-import { NO_EVENTS_WINDOWS, ResolvedIntegrationProps, resolveIntegrationProps, XshieldMdeIntegrationProps } from "./props";
+import { GrantOptions, NO_EVENTS_WINDOWS, ResolvedIntegrationProps, resolveIntegrationProps, XshieldMdeIntegrationProps } from "./props";
 import { RemovedBlock, requireTerraformVersion } from "./terraform-blocks";
-import { azurermProviderWarnings, throwIfInvalid, validateIntegrationProps } from "./validation";
+import { azurermProviderWarnings, grantProblems, throwIfInvalid, validateIntegrationProps, XshieldValidationError } from "./validation";
+import { OUTPUT_SPECS } from "./outputs";
 import { checkWrittenJson } from "./written-json";
 
 /** The ARM id of a blob container, built from its account's id (never a data-plane URL). */
@@ -75,6 +77,12 @@ function containerScope(accountId: string, containerName: string): string {
 function queueScope(accountId: string, queueName: string): string {
   return `${accountId}/queueServices/default/queues/${queueName}`;
 }
+
+/**
+ * Per integration, the elements its own methods planned after it was built (the grants). Only
+ * this module can add to them: no one else can make an element count as planned.
+ */
+const PLAN_EXTENSIONS = new WeakMap<XshieldMdeIntegration, OwnElement[]>();
 
 /** The alerts of an integration with `alerts` set. */
 export interface IntegrationAlertResources {
@@ -219,6 +227,21 @@ export class XshieldMdeIntegration extends Construct {
   public readonly queueName: string;
   /** The DeviceNetworkEvents container's name (fixed by Defender). */
   public readonly networkEventsContainerName: string = NETWORK_EVENTS_CONTAINER_NAME;
+  /** The DeviceNetworkEvents container's resource id. */
+  public readonly networkEventsContainerId: string;
+  /** The queue's resource id. */
+  public readonly queueId: string;
+  /** The queue's URL (`https://<account>.queue.core.windows.net/<queue>`). */
+  public readonly queueUrl: string;
+  /** Object id of the Entra application (not its client id). */
+  public readonly applicationObjectId: string;
+  /** Object id of the Event Grid system topic's managed identity (which writes to the queue). */
+  public readonly systemTopicPrincipalId: string;
+  /**
+   * The Key Vault copy's id without its version (always the newest secret), when
+   * `clientSecretKeyVaultId` is set.
+   */
+  public readonly keyVaultSecretVersionlessId?: string;
   /** Whether the provider warnings were added (validations run on every synthesis). */
   private providerWarningsGiven = false;
 
@@ -238,6 +261,7 @@ export class XshieldMdeIntegration extends Construct {
 
     const config = deepFreeze(resolveIntegrationProps(given));
     this.config = config;
+    PLAN_EXTENSIONS.set(this, []);
     // A token for the whole map (a Terraform variable) passes through; an empty map writes no tags.
     const tags = config.tags !== undefined && (Token.isUnresolved(config.tags) || Object.keys(config.tags).length > 0) ? config.tags : undefined;
 
@@ -540,6 +564,12 @@ export class XshieldMdeIntegration extends Construct {
     this.clientId = this.application.clientId;
     this.tenantId = this.clientConfig.tenantId;
     this.storageAccountName = this.storageAccount.name;
+    this.networkEventsContainerId = this.networkEventsContainer.id;
+    this.queueId = this.queue.id;
+    this.queueUrl = this.queue.url;
+    this.applicationObjectId = this.application.objectId;
+    this.systemTopicPrincipalId = topicPrincipal;
+    this.keyVaultSecretVersionlessId = this.keyVaultSecret?.versionlessId;
 
     if (config.alerts !== undefined) {
       const alerts = this.createAlerts(config.alerts, tags);
@@ -563,7 +593,7 @@ export class XshieldMdeIntegration extends Construct {
     checkWrittenJson(stack, (json) => {
       if (this.isAttached()) {
         const current = withCurrentTokens(plan);
-        const full = { ...current.plan, elements: [...current.plan.elements, ...stackElements(stack)] };
+        const full = { ...current.plan, elements: [...current.plan.elements, ...PLAN_EXTENSIONS.get(this)!, ...stackElements(stack)] };
         const others = plannedByOthers(stack, plan.subject);
         enforce(json, full, [...current.violations, ...otherStackViolations(stack, json, full, others)], others);
       }
@@ -830,6 +860,89 @@ export class XshieldMdeIntegration extends Construct {
       tokens: plannedTokens(given, resolve, ["providers", "baselineExceptions"]),
       exceptions: c.baselineExceptions,
     });
+  }
+
+  // ------------------------------------------------------------------ grants
+
+  /**
+   * Storage Blob Data Reader on the DeviceNetworkEvents container, for a principal that reads the
+   * raw events (a SIEM): no other container, no writes. A planned role assignment: the guard
+   * accepts it, and holds it to what is written here.
+   *
+   * @param id the construct id of the role assignment (part of its Terraform address: keep it stable)
+   * @param principalId object id of the user, group or service principal
+   */
+  public grantBlobRead(id: string, principalId: string, options: GrantOptions = {}): RoleAssignment {
+    return this.grant("grantBlobRead", id, principalId, options, ROLES.storageBlobDataReader, containerScope(this.storageAccountId, NETWORK_EVENTS_CONTAINER_NAME), "Reads DeviceNetworkEvents blobs (read only).");
+  }
+
+  /**
+   * Storage Queue Data Reader on the queue: peek at the notifications, never remove them (a
+   * monitor that must not take Xshield's messages). A planned role assignment.
+   */
+  public grantQueueRead(id: string, principalId: string, options: GrantOptions = {}): RoleAssignment {
+    return this.grant("grantQueueRead", id, principalId, options, ROLES.storageQueueDataReader, queueScope(this.storageAccountId, this.config.queueName), "Peeks at the blob-created notifications (read only).");
+  }
+
+  /**
+   * Reader on the integration's resource group: sees its resources and their settings, reads no
+   * data (an operations group). A planned role assignment.
+   */
+  public grantResourceGroupRead(id: string, principalId: string, options: GrantOptions = {}): RoleAssignment {
+    const groupId = (this.resourceGroup ?? this.existingResourceGroup!).id;
+    return this.grant("grantResourceGroupRead", id, principalId, options, ROLES.reader, groupId, "Sees the Xshield integration's resources (control plane, no data).");
+  }
+
+  /**
+   * Storage Blob Data Reader on the dead-letter container: reads the events Event Grid could not
+   * deliver (an on-call engineer). A planned role assignment.
+   */
+  public grantDeadLetterRead(id: string, principalId: string, options: GrantOptions = {}): RoleAssignment {
+    return this.grant("grantDeadLetterRead", id, principalId, options, ROLES.storageBlobDataReader, containerScope(this.storageAccountId, DEAD_LETTER_CONTAINER_NAME), "Reads dead-lettered notifications (read only).");
+  }
+
+  /** Checks a grant's arguments, makes the role assignment, and adds it to the plan. */
+  private grant(method: string, id: string, principalId: string, options: GrantOptions, role: BuiltInRole, scope: string, description: string): RoleAssignment {
+    const problems = grantProblems(id, principalId, options);
+    throwIfInvalid(`${this.node.path}.${method}(${JSON.stringify(id)})`, problems);
+    const assignment = new RoleAssignment(this, `grant-${id}`, {
+      scope,
+      roleDefinitionName: role.name,
+      principalId: Token.isUnresolved(principalId) ? principalId : principalId.toLowerCase(),
+      principalType: options.principalType,
+      description: options.description ?? description,
+      provider: this.config.providers.azurerm,
+    });
+    const planned = PLAN_EXTENSIONS.get(this)!;
+    planned.push(...deepFreeze(captureElement(resolveIn(TerraformStack.of(this)), { element: assignment, role: `the integration's grant ${id}` })));
+    return assignment;
+  }
+
+  // ------------------------------------------------------------------ outputs
+
+  /**
+   * The outputs Xshield and the Defender portal need, in `scope` (a stack): `client_id`,
+   * `tenant_id`, `client_secret` (sensitive), `storage_account_name`, `queue_name`,
+   * `storage_account_id`, the secrets' expiry and rotation dates and `client_secret_slot` — each
+   * `<prefix>_<name>` when a prefix is given (a stack with several integrations), which
+   * `xshield-mde values|verify --prefix <prefix>` read.
+   */
+  public addOutputs(scope: Construct, prefix?: string): { readonly [name: string]: TerraformOutput } {
+    if (prefix !== undefined && !/^[a-z][a-z0-9_]{0,39}$/.test(prefix)) {
+      throw new XshieldValidationError(`${this.node.path}.addOutputs`, [
+        `prefix ${JSON.stringify(prefix)}: must be 1–40 lowercase letters, digits and underscores, starting with a letter (it begins each output's name).`,
+      ]);
+    }
+    const outputs: { [name: string]: TerraformOutput } = {};
+    for (const spec of OUTPUT_SPECS) {
+      const name = prefix === undefined ? spec.name : `${prefix}_${spec.name}`;
+      outputs[name] = new TerraformOutput(scope, name, {
+        value: this[spec.attribute],
+        description: spec.description,
+        sensitive: spec.sensitive ? true : undefined,
+      });
+    }
+    return outputs;
   }
 
   /**

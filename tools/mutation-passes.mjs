@@ -61,6 +61,7 @@ export const PASSES = [
     mutate: [
       "lib/xshield-mde-integration.ts",
       "lib/xshield-mde-stack.ts",
+      "lib/outputs.ts",
       "lib/app.ts",
       "lib/synth.ts",
       "lib/props.ts",
