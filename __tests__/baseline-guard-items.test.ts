@@ -557,7 +557,7 @@ describe("side doors: names and scopes at their edges", () => {
     const withTokenNames = (tweak: Tweak) => () => {
       const stack = new TerraformStack(Testing.app(), "test");
       const name = (id: string) => new TerraformVariable(stack, id, { type: "string" }).stringValue;
-      const integration = new XshieldMdeIntegration(stack, "integration", { ...VALID_PROPS, storageAccountName: name("account"), resourceGroupName: name("group") });
+      const integration = new XshieldMdeIntegration(stack, "integration", { ...VALID_PROPS, storageAccountName: name("account"), resourceGroupName: name("group"), createResourceGroup: true });
       tweak(integration, stack);
       return Testing.synth(stack);
     };

@@ -6,6 +6,9 @@ import { Synthesized, VALID_PROPS } from "./support/synth";
 /** A value of every prop, so that the tables below must name each prop (a new prop fails to compile here). */
 const EVERY_PROP: Required<XshieldMdeIntegrationProps> = {
   ...VALID_PROPS,
+  location: "westeurope",
+  resourceGroupName: "rg",
+  resourceGroup: { name: "rg", id: "/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/rg", location: "westeurope" },
   queueName: "q",
   applicationDisplayName: "a",
   additionalOwnerObjectIds: [],
@@ -52,7 +55,9 @@ const account = (s: Synthesized) => s.one("azurerm_storage_account").body;
 /** Props a Terraform expression can stand for: each reaches the JSON unchanged. */
 const PASS_THROUGH: { readonly [P in Prop]?: PassThrough } = {
   location: { kind: "string", expect: (s) => account(s).location, written: "${var.v}" },
-  resourceGroupName: { kind: "string", expect: (s) => s.one("azurerm_resource_group").body.name, written: "${var.v}" },
+  // Only with createResourceGroup said outright: left at its default true, a token name is refused
+  // (a group the stack defines goes in resourceGroup; __tests__/resource-group.test.ts).
+  resourceGroupName: { kind: "string", with: { createResourceGroup: true }, expect: (s) => s.one("azurerm_resource_group").body.name, written: "${var.v}" },
   storageAccountName: { kind: "string", expect: (s) => s.one("azurerm_eventgrid_system_topic").body.name, written: "${var.v}-events" },
   queueName: { kind: "string", expect: (s) => s.one("azurerm_storage_queue").body.name, written: "${var.v}" },
   applicationDisplayName: { kind: "string", expect: (s) => s.one("azuread_application").body.display_name, written: "${var.v}" },
@@ -104,6 +109,12 @@ const LITERAL_ONLY: readonly Prop[] = [
   "adopt",
 ];
 
+/**
+ * Props that are objects whose fields may be tokens, tested field by field in their own suites:
+ * resourceGroup (a resource or data source: its name, id and location are references).
+ */
+const FIELDS_MAY_BE_TOKENS: readonly Prop[] = ["resourceGroup"];
+
 function variable(stack: TerraformStack, kind: VariableKind): unknown {
   const v = new TerraformVariable(stack, "v", { type: kind });
   switch (kind) {
@@ -122,7 +133,7 @@ function variable(stack: TerraformStack, kind: VariableKind): unknown {
 
 describe("a prop given as a token (a Terraform expression)", () => {
   test("every prop is either passed through or refused", () => {
-    const classified = [...Object.keys(PASS_THROUGH), ...LITERAL_ONLY].sort();
+    const classified = [...Object.keys(PASS_THROUGH), ...LITERAL_ONLY, ...FIELDS_MAY_BE_TOKENS].sort();
     const required = ["location", "resourceGroupName", "storageAccountName"];
     expect(classified).toEqual(Object.keys(EVERY_PROP).sort());
     expect(required.every((p) => p in PASS_THROUGH)).toBe(true);

@@ -413,6 +413,7 @@ describe("tokens", () => {
     const report = validateIntegrationProps({
       location: Token.asString({ Ref: "location" }),
       resourceGroupName: Fn.lower("RG-XSHIELD"),
+      createResourceGroup: true, // said outright: a token name left to the default is refused (resource-group.test.ts)
       storageAccountName: Token.asString({ Ref: "name" }),
       queueName: Fn.lower("QUEUE"),
       applicationDisplayName: Token.asString({ Ref: "display" }),

@@ -231,20 +231,43 @@ export interface IntegrationDiagnostics {
   readonly logAnalyticsWorkspaceId: string;
 }
 
+/**
+ * A resource group the caller's own stack defines, passed as {@link XshieldMdeIntegrationProps.resourceGroup}:
+ * its `ResourceGroup` resource or `DataAzurermResourceGroup` data source as they are, or literals
+ * of a group that exists.
+ */
+export interface ResourceGroupReference {
+  /** The group's name. */
+  readonly name: string;
+  /** The group's id, `/subscriptions/<id>/resourceGroups/<name>` (the scope of `grantResourceGroupRead`). */
+  readonly id: string;
+  /** The group's region, used for the integration's resources unless `location` is given. */
+  readonly location: string;
+}
+
 /** Properties of `XshieldMdeIntegration`. */
 export interface XshieldMdeIntegrationProps {
   /**
    * Azure region of the resource group, storage account and Event Grid system topic, as Azure
-   * names it (`westeurope`, `eastus2`).
+   * names it (`westeurope`, `eastus2`). Required, unless `resourceGroup` is given: then its
+   * location by default.
    */
-  readonly location: string;
+  readonly location?: string;
 
   /**
-   * Name of the resource group that holds the storage resources.
-   *
-   * Created unless `createResourceGroup` is `false`.
+   * Name of the resource group that holds the storage resources. Created unless
+   * `createResourceGroup` is `false` (then looked up by name). Required unless `resourceGroup`
+   * is given; a group your stack defines goes in `resourceGroup`, not as a token here.
    */
-  readonly resourceGroupName: string;
+  readonly resourceGroupName?: string;
+
+  /**
+   * A resource group your own stack already defines (its resource or data source): the
+   * integration's resources go in it, with no lookup, no `removed` block and nothing of the
+   * group's own written by the integration. Instead of `resourceGroupName` (and
+   * `createResourceGroup`, which it implies `false`).
+   */
+  readonly resourceGroup?: ResourceGroupReference;
 
   /**
    * Name of the storage account MDE's Streaming API exports DeviceNetworkEvents to: 3–24 lowercase
@@ -541,9 +564,9 @@ export function maxRotationMonths(expiryMonths: number): number {
 
 /** Every prop with its default applied. */
 export type ResolvedIntegrationProps = Required<
-  Omit<XshieldMdeIntegrationProps, "clientSecretKeyVaultId" | "tags" | "baselineExceptions" | "providers" | "alerts" | "xshieldRegion" | "diagnostics" | "adopt">
+  Omit<XshieldMdeIntegrationProps, "clientSecretKeyVaultId" | "tags" | "baselineExceptions" | "providers" | "alerts" | "xshieldRegion" | "diagnostics" | "adopt" | "resourceGroup">
 > &
-  Pick<XshieldMdeIntegrationProps, "clientSecretKeyVaultId" | "tags" | "xshieldRegion" | "diagnostics" | "adopt"> & {
+  Pick<XshieldMdeIntegrationProps, "clientSecretKeyVaultId" | "tags" | "xshieldRegion" | "diagnostics" | "adopt" | "resourceGroup"> & {
     readonly alerts?: Required<Omit<IntegrationAlerts, "actionGroupId" | "emailReceivers">> & Pick<IntegrationAlerts, "actionGroupId" | "emailReceivers">;
     readonly providers: IntegrationProviders;
     readonly baselineExceptions: BaselineException[];
@@ -554,8 +577,11 @@ export function resolveIntegrationProps(props: XshieldMdeIntegrationProps): Reso
   const d = XSHIELD_MDE_INTEGRATION_DEFAULTS;
   const expiry = props.clientSecretExpiryMonths ?? d.clientSecretExpiryMonths;
   return {
-    location: props.location,
-    resourceGroupName: props.resourceGroupName,
+    // Validation has refused a missing location or name (and both names at once) by now.
+    location: props.location ?? props.resourceGroup?.location ?? "",
+    resourceGroupName: props.resourceGroup?.name ?? props.resourceGroupName ?? "",
+    // Its three values, read once: a construct passed here is neither kept nor frozen.
+    resourceGroup: props.resourceGroup === undefined ? undefined : { name: props.resourceGroup.name, id: props.resourceGroup.id, location: props.resourceGroup.location },
     storageAccountName: props.storageAccountName,
     queueName: props.queueName ?? d.queueName,
     applicationDisplayName: props.applicationDisplayName ?? d.applicationDisplayName,
@@ -577,7 +603,7 @@ export function resolveIntegrationProps(props: XshieldMdeIntegrationProps): Reso
     eventDeliveryMaxAttempts: props.eventDeliveryMaxAttempts ?? d.eventDeliveryMaxAttempts,
     eventTimeToLiveMinutes: props.eventTimeToLiveMinutes ?? d.eventTimeToLiveMinutes,
     rolePropagationWaitSeconds: props.rolePropagationWaitSeconds ?? d.rolePropagationWaitSeconds,
-    createResourceGroup: props.createResourceGroup ?? d.createResourceGroup,
+    createResourceGroup: props.resourceGroup === undefined ? (props.createResourceGroup ?? d.createResourceGroup) : false,
     dataRoleScope: props.dataRoleScope ?? d.dataRoleScope,
     streamingApiOperatorObjectIds: props.streamingApiOperatorObjectIds ?? [],
     tags: props.tags,

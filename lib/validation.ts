@@ -116,18 +116,10 @@ export function validateIntegrationProps(props: XshieldMdeIntegrationProps): Val
   const d = XSHIELD_MDE_INTEGRATION_DEFAULTS;
 
   // ---- names and place
-  c.error(locationProblem(props.location));
-  c.warn(locationWarning(props.location));
-  c.error(resourceGroupNameProblem(props.resourceGroupName));
+  checkPlace(props, c);
   c.error(storageAccountNameProblem(props.storageAccountName));
   if (props.queueName !== undefined) {
     c.error(queueNameProblem(props.queueName));
-  }
-  if (props.createResourceGroup !== undefined) {
-    c.error(
-      literalProblem(props.createResourceGroup, "createResourceGroup", "decides whether the resource group is created or looked up"),
-      booleanProblem(props.createResourceGroup, "createResourceGroup"),
-    );
   }
 
   // ---- Entra application
@@ -355,6 +347,87 @@ export function grantProblems(id: unknown, principalId: unknown, options: unknow
   return problems.filter((p): p is string => p !== undefined);
 }
 
+/**
+ * Where the integration goes: `location` and `resourceGroupName` (created, or looked up with
+ * `createResourceGroup: false`), or a `resourceGroup` the caller's stack defines.
+ */
+function checkPlace(props: XshieldMdeIntegrationProps, c: Collector): void {
+  const group: unknown = props.resourceGroup;
+  if (props.createResourceGroup !== undefined) {
+    c.error(
+      literalProblem(props.createResourceGroup, "createResourceGroup", "decides whether the resource group is created or looked up"),
+      booleanProblem(props.createResourceGroup, "createResourceGroup"),
+    );
+  }
+  if (group === undefined) {
+    c.error(locationProblem(props.location));
+    c.warn(locationWarning(props.location));
+    c.error(
+      props.resourceGroupName === undefined
+        ? 'resourceGroupName: is required, the name of the resource group to create (e.g. "rg-xshield-mde"); or give resourceGroup, a group your stack defines.'
+        : resourceGroupNameProblem(props.resourceGroupName),
+    );
+    if (isToken(props.resourceGroupName) && props.createResourceGroup === undefined) {
+      c.error(
+        `resourceGroupName ${show(props.resourceGroupName)}: is a token, and createResourceGroup is true by default, so the ` +
+          "integration would write a second azurerm_resource_group under that computed name. A group your stack defines goes in " +
+          "resourceGroup instead (resourceGroup: rg, the resource or its data source); to create a group whose name only " +
+          "Terraform knows, set createResourceGroup: true.",
+      );
+    }
+    return;
+  }
+  if (typeof group !== "object" || group === null || Array.isArray(group) || isToken(group)) {
+    c.error(
+      `resourceGroup ${show(group)}: must be a resource group object, your stack's ResourceGroup resource or ` +
+        "DataAzurermResourceGroup data source (or { name, id, location } of a group that exists).",
+    );
+    return;
+  }
+  const { name, id, location } = group as { name?: unknown; id?: unknown; location?: unknown };
+  c.error(resourceGroupNameProblem(name, "resourceGroup.name"), resourceGroupIdProblem(id, name, "resourceGroup.id"));
+  if (props.resourceGroupName !== undefined) {
+    c.error(
+      `resourceGroupName ${show(props.resourceGroupName)}: is given together with resourceGroup, whose name is used; ` +
+        "give one of the two (resourceGroup for a group your stack defines).",
+    );
+  }
+  if (props.createResourceGroup === true) {
+    c.error(
+      "createResourceGroup true: resourceGroup is a group your stack already defines, so the integration creates none; " +
+        "leave createResourceGroup out (or false).",
+    );
+  }
+  if (props.location === undefined) {
+    c.error(locationProblem(location, "resourceGroup.location"));
+    c.warn(locationWarning(location, "resourceGroup.location"));
+  } else {
+    c.error(locationProblem(props.location));
+    c.warn(locationWarning(props.location));
+  }
+}
+
+const RESOURCE_GROUP_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)$/i;
+
+/** A resource group's id: `/subscriptions/<GUID>/resourceGroups/<name>`, with the group's own name when that is known. */
+function resourceGroupIdProblem(value: unknown, name: unknown, prop: string): Problem {
+  if (isToken(value)) {
+    return undefined;
+  }
+  const rule = 'the resource group\'s id, "/subscriptions/<subscription id>/resourceGroups/<name>"';
+  const match = typeof value === "string" ? RESOURCE_GROUP_ID.exec(value) : null;
+  if (match === null) {
+    return `${prop} ${show(value)}: must be ${rule}; pass the resource or data source itself and its id is right.`;
+  }
+  if (!isGuid(match[1])) {
+    return `${prop} ${show(value)}: must be ${rule}, but its subscription ${JSON.stringify(match[1])} is not a GUID.`;
+  }
+  if (typeof name === "string" && !isToken(name) && name.toLowerCase() !== match[2].toLowerCase()) {
+    return `${prop} ${show(value)}: names the group ${JSON.stringify(match[2])}, but resourceGroup.name is ${JSON.stringify(name)}; both must be the same group's.`;
+  }
+  return undefined;
+}
+
 /** `adopt`: a literal record of import ids that fit each other and the planned names. */
 function checkAdoption(props: XshieldMdeIntegrationProps, c: Collector): void {
   const adopt: unknown = props.adopt;
@@ -367,10 +440,10 @@ function checkAdoption(props: XshieldMdeIntegrationProps, c: Collector): void {
     ...adoptionProblems(adopt, {
       prop: "adopt",
       planned: {
-        resourceGroupName: literal(props.resourceGroupName),
+        resourceGroupName: literal(props.resourceGroup?.name ?? props.resourceGroupName),
         storageAccountName: literal(props.storageAccountName),
         queueName: literal(props.queueName ?? XSHIELD_MDE_INTEGRATION_DEFAULTS.queueName),
-        createResourceGroup: typeof props.createResourceGroup === "boolean" ? props.createResourceGroup : undefined,
+        createResourceGroup: props.resourceGroup !== undefined ? false : typeof props.createResourceGroup === "boolean" ? props.createResourceGroup : undefined,
         streamingApiOperatorObjectIds: Array.isArray(props.streamingApiOperatorObjectIds) ? props.streamingApiOperatorObjectIds.filter((id) => typeof id === "string") : undefined,
       },
     }),
@@ -611,7 +684,9 @@ function checkXshieldRegion(props: XshieldMdeIntegrationProps, access: string, c
     c.error(`xshieldRegion ${show(region)}: must be the name of an Azure region, as ColorTokens gives it (e.g. "westeurope").`);
     return;
   }
-  if (typeof props.location === "string" && !isToken(props.location) && regionKey(region) === regionKey(props.location) && access === "SelectedNetworks") {
+  const group: unknown = props.resourceGroup;
+  const location: unknown = props.location ?? (typeof group === "object" && group !== null ? (group as { location?: unknown }).location : undefined);
+  if (typeof location === "string" && !isToken(location) && regionKey(region) === regionKey(location) && access === "SelectedNetworks") {
     c.warn(
       `xshieldRegion ${show(region)}: is the storage account's location, and storage IP network rules have no effect on requests ` +
         "from the account's own region, so allowedIpRanges cannot let Xshield in; put the storage account in another location, " +

@@ -343,7 +343,10 @@ export class XshieldMdeIntegration extends Construct {
     });
 
     // ---- Azure: storage, queue and event delivery (steps 5–9) ----
-    if (config.createResourceGroup) {
+    if (config.resourceGroup !== undefined) {
+      // The caller's own group: nothing of it is written here.
+      this.resourceGroupName = config.resourceGroup.name;
+    } else if (config.createResourceGroup) {
       this.resourceGroup = new ResourceGroup(this, "resource-group", {
         name: config.resourceGroupName,
         location: config.location,
@@ -582,8 +585,8 @@ export class XshieldMdeIntegration extends Construct {
       this.importAdopted(config.adopt);
     }
     // plantimestamp() (the rotation) needs Terraform 1.5; the removed block that keeps a resource
-    // group createResourceGroup false no longer manages needs 1.7. In any stack, not only ours.
-    requireTerraformVersion(TerraformStack.of(this), config.createResourceGroup ? "1.5.0" : "1.7.0");
+    // group createResourceGroup false no longer manages needs 1.7 (none with resourceGroup). In any stack, not only ours.
+    requireTerraformVersion(TerraformStack.of(this), this.keepResourceGroup === undefined ? "1.5.0" : "1.7.0");
 
     // The guard judges the JSON the stack finally writes, after everything else has had its say,
     // against the plan fixed now: every element the constructor made, as it would write it now.
@@ -857,7 +860,7 @@ export class XshieldMdeIntegration extends Construct {
         applicationDisplayName: literal(c.applicationDisplayName),
       },
       secretExpressions: [String(resolve(this.clientSecret))],
-      tokens: plannedTokens(given, resolve, ["providers", "baselineExceptions"]),
+      tokens: plannedTokens(given, resolve, ["providers", "baselineExceptions", "resourceGroup"]),
       exceptions: c.baselineExceptions,
     });
   }
@@ -889,7 +892,7 @@ export class XshieldMdeIntegration extends Construct {
    * data (an operations group). A planned role assignment.
    */
   public grantResourceGroupRead(id: string, principalId: string, options: GrantOptions = {}): RoleAssignment {
-    const groupId = (this.resourceGroup ?? this.existingResourceGroup!).id;
+    const groupId = this.config.resourceGroup?.id ?? (this.resourceGroup ?? this.existingResourceGroup!).id;
     return this.grant("grantResourceGroupRead", id, principalId, options, ROLES.reader, groupId, "Sees the Xshield integration's resources (control plane, no data).");
   }
 
