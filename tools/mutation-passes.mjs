@@ -16,6 +16,7 @@ export const PASSES = [
     name: "construct",
     mutate: [
       "lib/xshield-mde-integration.ts",
+      "lib/secret-rotation.ts",
       "lib/xshield-mde-stack.ts",
       "lib/app.ts",
       "lib/synth.ts",
