@@ -281,10 +281,21 @@ function randomWalk(years: number, seed: number): WalkStep[] {
 
 describeWithTerraform("the synthesized rotation, applied by Terraform with terraform_data stand-ins and real local state (skipped without terraform)", () => {
   const dirs: string[] = [];
-  const newDir = (): TerraformDir => {
+  /** A fresh directory with the stand-in of these integrations written and Terraform initialised. */
+  const initialised = (integrations: readonly WalkedIntegration[]): TerraformDir => {
     const dir = mkdtempSync(join(tmpdir(), "rotation-walk-"));
     dirs.push(dir);
-    return new TerraformDir(dir);
+    const tf = new TerraformDir(dir);
+    tf.write(standIn(synthWalkStack(integrations), integrations).config);
+    tf.init();
+    return tf;
+  };
+  /** Walks the steps and expects every promise kept, each state as the model says. */
+  const walkKept = (steps: readonly WalkStep[], tf = initialised(steps[0].integrations)) => {
+    const result = walk(tf, steps);
+    expect(result.violations).toEqual([]);
+    expect(result.disagreements).toEqual([]);
+    return result;
   };
   afterAll(() => {
     for (const dir of dirs) {
@@ -316,12 +327,7 @@ describeWithTerraform("the synthesized rotation, applied by Terraform with terra
 
   test("27 months, two integrations in one state, schedule changes, an upgrade, refresh-only and failing applies: every promise kept, as the model says", () => {
     const { steps, bothMoved, lowered, failing } = scriptedWalk();
-    const tf = newDir();
-    tf.write(standIn(synthWalkStack(steps[0].integrations), steps[0].integrations).config);
-    tf.init();
-    const result = walk(tf, steps);
-    expect(result.violations).toEqual([]);
-    expect(result.disagreements).toEqual([]);
+    const result = walkKept(steps);
     // Where the calendar of earlier versions would have replaced both, nothing was replaced.
     expect(result.renewals.integration).not.toContain(bothMoved);
     // The second renewed nothing before the date it had announced under R = 5, R = 1 notwithstanding.
@@ -335,31 +341,20 @@ describeWithTerraform("the synthesized rotation, applied by Terraform with terra
   }, 60_000);
 
   test("a new workspace starts from the calendar and then remembers its own slots (its state lives under terraform.tfstate.d)", () => {
-    const tf = newDir();
     const before: WalkedIntegration[] = [{ id: "integration", lifetime: 24, rotation: 6 }];
     const after: WalkedIntegration[] = [{ id: "integration", lifetime: 24, rotation: 4 }];
     const month = bothMove(START + 2, 6, 4);
-    tf.write(standIn(synthWalkStack(before), before).config);
-    tf.init();
+    const tf = initialised(before);
     tf.newWorkspace("staging");
-    const result = walk(tf, [
-      { month: month - 2, integrations: before },
-      { month: month - 1, integrations: before },
-      { month, integrations: after },
-      { month: month + 1, integrations: after },
-    ]);
-    expect(result.violations).toEqual([]);
-    expect(result.disagreements).toEqual([]);
+    const steps = [month - 2, month - 1, month, month + 1].map((m) => ({ month: m, integrations: m < month ? before : after }));
+    const result = walkKept(steps, tf);
     expect(result.renewals.integration ?? []).not.toContain(month);
   });
 
   test("the walk is not blind: without the memory (earlier versions' calendar), the same change replaces both secrets", () => {
-    const tf = newDir();
     const month = bothMove(START + 1, 6, 4);
     const old = (rotation: number): WalkedIntegration[] => [{ id: "integration", lifetime: 24, rotation, remembers: false }];
-    tf.write(standIn(synthWalkStack(old(6)), old(6)).config);
-    tf.init();
-    const result = walk(tf, [
+    const result = walk(initialised(old(6)), [
       { month: month - 1, integrations: old(6) },
       { month, integrations: old(4) },
     ]);
@@ -368,12 +363,6 @@ describeWithTerraform("the synthesized rotation, applied by Terraform with terra
 
   const years = Number(process.env.ROTATION_WALK_YEARS ?? "0");
   (years > 0 ? test : test.skip)(`a random walk of ROTATION_WALK_YEARS (${years}) years`, () => {
-    const steps = randomWalk(years, Number(process.env.ROTATION_WALK_SEED ?? "20261101"));
-    const tf = newDir();
-    tf.write(standIn(synthWalkStack(steps[0].integrations), steps[0].integrations).config);
-    tf.init();
-    const result = walk(tf, steps);
-    expect(result.violations).toEqual([]);
-    expect(result.disagreements).toEqual([]);
+    walkKept(randomWalk(years, Number(process.env.ROTATION_WALK_SEED ?? "20261101")));
   }, 600_000);
 });
