@@ -104,6 +104,9 @@ function dueMonth(s: Slots, rotation: number, announced: string): string {
   return `max(${newest} + 1, min(max(${newest} + ${rotation}, ${announced}), ${olderExpiry} - 1, ${newestExpiry} - 2))`;
 }
 
+/** The MD5 of no bytes. */
+const EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e";
+
 /** Backends whose state manager creates an empty state for a workspace that has none; `local` is handled apart. */
 const NO_EMPTY_STATE = new Set(["remote", "http"]);
 
@@ -282,7 +285,10 @@ function rememberedState(scope: Construct): TerraformRemoteState {
     const workspaceDir = written.config.workspace_dir ?? "terraform.tfstate.d";
     const workspace = ref("terraform.workspace");
     const statePath = conditional(Op.eq(workspace, "default"), written.config.path ?? "terraform.tfstate", Fn.format("%s/%s/terraform.tfstate", [workspaceDir, workspace]));
-    read.addOverride("count", conditional(Op.gte(Fn.lengthOf(Fn.try([Fn.file(Token.asString(statePath)), ""])), 1), 1, 0));
+    // Whether it has content, by its hash, so that the state (which holds the secrets) is never a
+    // value in an expression: an empty file, or none, hashes as the empty string does.
+    const hash = Fn.try([Fn.filemd5(Token.asString(statePath)), EMPTY_MD5]);
+    read.addOverride("count", conditional(Op.neq(hash, EMPTY_MD5), 1, 0));
   } else if (NO_EMPTY_STATE.has(written.backend)) {
     // Most backends create an empty state when a workspace has none (azurerm, s3, gcs, …:
     // StateMgr in internal/backend/remote-state/*/backend_state.go); these do not.
