@@ -202,7 +202,11 @@ export function violations(before: Snapshot | undefined, after: Snapshot, month:
   if (after.a.month === after.b.month) {
     found.push(`${at}: both slots have the renewal month ${after.a.month}`);
   }
-  const [newest, older] = after.a.month > after.b.month ? (["a", "b"] as const) : (["b", "a"] as const);
+  // The newest secret: the one made last (the ledger knows when), of two made by one apply the one with the later renewal month.
+  const made = (slot: SlotNow) => [ledger.bornOf(slot.id)?.month ?? month, slot.month];
+  const [aMade, bMade] = [made(after.a), made(after.b)];
+  const aIsNewest = aMade[0] > bMade[0] || (aMade[0] === bMade[0] && aMade[1] > bMade[1]);
+  const [newest, older] = aIsNewest ? (["a", "b"] as const) : (["b", "a"] as const);
   const o = after.outputs;
   if (o.slot !== newest || o.secret !== after[newest].id || o.expiresAt !== after[newest].endDate || o.previousExpiresAt !== after[older].endDate) {
     found.push(`${at}: the outputs name slot ${o.slot} (expiring ${o.expiresAt}), but the newest secret in state is slot ${newest} (expiring ${after[newest].endDate})`);
