@@ -323,7 +323,15 @@ describe("secure-baseline guard: role assignments, event delivery, application, 
       stack.addOverride(`locals.${(i.node.findChild(name) as TerraformLocal).friendlyUniqueId}`, value);
     expect(synthWith(local("secret-slot-a-month", "${0}"))).toThrow(/\[SecretLifetime\] locals\..*secret-slot-a-month.* is "\$\{0\}"/);
     expect(synthWith(local("secret-month", "${1}"))).toThrow(/\[SecretLifetime\] locals\..*secret-month/);
+    // What the rotation remembers and decides: a slot that never renews, a remembered end date taken as it comes.
+    expect(synthWith(local("secret-rotation-renewal", '${"none"}'))).toThrow(/\[SecretLifetime\] locals\..*secret-rotation-renewal/);
+    expect(synthWith(local("secret-rotation-previous", "${local.whatever}"))).toThrow(/\[SecretLifetime\] locals\..*secret-rotation-previous/);
     expect(synthWith((i, stack) => stack.addOverride(`locals.${i.secretSlotBMonth.friendlyUniqueId}`, null))).toThrow(/\[SecretLifetime\]|\[WrittenAsPlanned\]/);
+    // Where it remembers: another state, a read that never happens, a forged memory, no memory at all.
+    expect(synthWith((i) => i.secretRotation.memoryRead.addOverride("config.path", "other.tfstate"))).toThrow(/\[SecretLifetime\] data\.terraform_remote_state\..*config/);
+    expect(synthWith((i) => i.secretRotation.memoryRead.addOverride("count", 0))).toThrow(/\[SecretLifetime\] data\.terraform_remote_state\..*count/);
+    expect(synthWith((i) => i.secretRotation.memory.addOverride("value", { a: { slot_month: "0" } }))).toThrow(/\[WrittenAsPlanned\] output\..*secret-rotation-memory.*value/);
+    expect(synthWith((i, stack) => stack.addOverride(`output.${i.secretRotation.memory.friendlyUniqueId}`, null))).toThrow(/secret-rotation-memory/);
     expect(synthWith((i) => i.application.addOverride("password", { display_name: "extra" }))).toThrow(/\[SecretLifetime\].*password/);
   });
 

@@ -98,9 +98,9 @@ describe("npm run synth:hcl", () => {
     const h = parsed.get(env) as HclDoc;
     const secret = only(h.output.client_secret as unknown as Block[]);
     expect(secret.sensitive).toBe(true);
-    // The newest of the two slots: a reference to each, chosen by the slots' months.
+    // The newest of the two slots: a reference to each, chosen by the slots' renewal months in state.
     expect(secret.value).toMatch(
-      /^\$\{\(local\.[^ ]+ > local\.[^ ]+\) \? azuread_application_password\.[^.}]+-a_[^.}]+\.value : azuread_application_password\.[^.}]+-b_[^.}]+\.value\}$/,
+      /^\$\{local\.[^ ]+\.a_is_newest \? azuread_application_password\.[^.}]+-a_[^.}]+\.value : azuread_application_password\.[^.}]+-b_[^.}]+\.value\}$/,
     );
     const text = hcl.get(env) as string;
     // Every mention of a password's value is a reference, in the output (or a Key Vault secret).
@@ -108,7 +108,7 @@ describe("npm run synth:hcl", () => {
     expect(mentions.length).toBeGreaterThan(0);
     for (const line of mentions) {
       expect(line).toMatch(
-        /^\s*value\s*=\s*"?(\$\{)?\(?local\.[^ ]+ > local\.[^ ]+\) \? azuread_application_password\.[A-Za-z0-9_-]+\.value : azuread_application_password\.[A-Za-z0-9_-]+\.value\}?"?\s*$/,
+        /^\s*value\s*=\s*"?(\$\{)?local\.[^ ]+\.a_is_newest \? azuread_application_password\.[A-Za-z0-9_-]+\.value : azuread_application_password\.[A-Za-z0-9_-]+\.value\}?"?\s*$/,
       );
     }
     for (const name of Object.keys(h.output).filter((o) => o !== "client_secret")) {

@@ -1,4 +1,4 @@
-import { Testing, TerraformOutput, TerraformStack } from "cdktf";
+import { CloudBackend, HttpBackend, NamedCloudWorkspace, NamedRemoteWorkspace, RemoteBackend, S3Backend, TaggedCloudWorkspaces, Testing, TerraformOutput, TerraformStack } from "cdktf";
 import { AzureadProvider } from "@cdktf/provider-azuread/lib/provider";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { TimeProvider } from "@cdktf/provider-time/lib/provider";
@@ -19,14 +19,24 @@ const QUEUE_SENDER = "Storage Queue Data Message Sender";
 const BLOB_CONTRIBUTOR = "Storage Blob Data Contributor";
 const WINDOWS_DEFENDER_ATP = "fc780465-2017-40d4-a0c5-307022471b92";
 
-/** `${(slot A's month > slot B's month) ? <slot A's attribute> : <slot B's>}`: the newest secret's attribute, as written. */
+/** `local.<name>` of the integration's local whose construct id is `id`. */
+function localNamed(s: Synthesized, id: string): string {
+  const name = Object.keys((s.json as unknown as { locals: object }).locals).find((n) => n.includes(`_${id}_`));
+  if (name === undefined) {
+    throw new Error(`no local ${id}`);
+  }
+  return `local.${name}`;
+}
+
+/**
+ * `${<slot A is the newest> ? <slot A's attribute> : <slot B's>}`: the newest secret's attribute,
+ * as written. Which is the newest is read from the secrets in state (their renewal months).
+ */
 function newestOf(s: Synthesized, attribute: string, older = false): string {
-  const locals = Object.keys((s.json as unknown as { locals: object }).locals);
-  const slotA = `local.${locals.find((n) => n.includes("_secret-slot-a-month_"))}`;
-  const slotB = `local.${locals.find((n) => n.includes("_secret-slot-b-month_"))}`;
+  const aIsNewest = `${localNamed(s, "secret-rotation-next")}.a_is_newest`;
   const a = s.refNamed("azuread_application_password", "client-secret-a", attribute).slice(2, -1);
   const b = s.refNamed("azuread_application_password", "client-secret-b", attribute).slice(2, -1);
-  return older ? `\${(${slotA} > ${slotB}) ? ${b} : ${a}}` : `\${(${slotA} > ${slotB}) ? ${a} : ${b}}`;
+  return older ? `\${${aIsNewest} ? ${b} : ${a}}` : `\${${aIsNewest} ? ${a} : ${b}}`;
 }
 
 describe("XshieldMdeIntegration with default props", () => {
@@ -50,24 +60,28 @@ describe("XshieldMdeIntegration with default props", () => {
     expect(sp.owners).toEqual([s.dataRef("azuread_client_config", "object_id")]);
   });
 
-  test("step 2: two client secrets of the application, in slots renewed in turn, each expiring 24 months after its slot's month", () => {
-    const local = (part: string) => `\${local.${Object.keys((s.json as unknown as { locals: object }).locals).find((n) => n.includes(`_${part}_`))}}`;
-    for (const [slot, month] of [["a", "secret-slot-a-month"], ["b", "secret-slot-b-month"]]) {
+  test("step 2: two client secrets of the application, in slots renewed in turn, each kept as it is or, when renewed, expiring 24 months after the month", () => {
+    const locals = (s.json as unknown as { locals: { [name: string]: unknown } }).locals;
+    const value = (id: string) => locals[localNamed(s, id).slice("local.".length)];
+    const month = localNamed(s, "secret-month");
+    const renewal = localNamed(s, "secret-rotation-renewal");
+    const previous = localNamed(s, "secret-rotation-previous");
+    for (const slot of ["a", "b"]) {
       const password = s.named("azuread_application_password", `client-secret-${slot}`).body;
       expect(password.application_id).toBe(s.ref("azuread_application", "id"));
       expect(password.display_name).toBe(`Xshield (slot ${slot.toUpperCase()})`);
-      const m = local(month).slice(2, -1);
-      expect(password.end_date).toBe(`\${format("%04d-%02d-01T00:00:00Z", floor(((${m} + 24) / 12)), (((${m} + 24) % 12) + 1))}`);
+      expect(password.end_date).toBe(
+        `\${${renewal} == "${slot}" ? format("%04d-%02d-01T00:00:00Z", floor((${month} + 24) / 12), (${month} + 24) % 12 + 1) : ${previous}.${slot}_end_date}`,
+      );
       expect(password.end_date_relative).toBeUndefined();
-      expect(password.rotate_when_changed).toEqual({ slot_month: `\${tostring(${m})}` });
+      const slotMonth = localNamed(s, `secret-slot-${slot}-month`);
+      expect(password.rotate_when_changed).toEqual({ slot_month: `\${tostring(${slotMonth})}` });
+      expect(value(`secret-slot-${slot}-month`)).toBe(`\${${renewal} == "${slot}" ? ${month} : ${previous}.${slot}_month}`);
       expect(password.lifecycle).toEqual({ create_before_destroy: true });
     }
-    // Slot A is due every 12 months (2 × the default rotation of 6), slot B 6 months later.
-    const month = local("secret-month").slice(2, -1);
-    const locals = (s.json as unknown as { locals: { [name: string]: string } }).locals;
-    expect(locals[month.replace("local.", "")]).toBe('${(((tonumber(formatdate("YYYY", plantimestamp())) * 12) + tonumber(formatdate("M", plantimestamp()))) - 1)}');
-    expect(locals[local("secret-slot-a-month").slice(8, -1)]).toBe(`\${(${month} - (${month} % 12))}`);
-    expect(locals[local("secret-slot-b-month").slice(8, -1)]).toBe(`\${(${month} - ((${month} - 6) % 12))}`);
+    expect(value("secret-month")).toBe('${(((tonumber(formatdate("YYYY", plantimestamp())) * 12) + tonumber(formatdate("M", plantimestamp()))) - 1)}');
+    // With nothing remembered, the calendar of earlier versions: slot A every 12 months (2 × the default rotation of 6), slot B 6 months later.
+    expect(value("secret-rotation-calendar")).toMatchObject({ a_month: `\${${month} - ${month} % 12}`, b_month: `\${${month} - (${month} - 6) % 12}` });
     expect(s.all("time_rotating")).toEqual([]);
     expect(s.all("time_offset")).toEqual([]);
   });
@@ -271,15 +285,13 @@ describe("XshieldMdeIntegration attributes", () => {
     const value = (name: string) => s.json.output[name].value;
     expect(value("clientId")).toBe(s.ref("azuread_application", "client_id"));
     expect(value("tenantId")).toBe(s.dataRef("azuread_client_config", "tenant_id"));
-    const locals = Object.keys((s.json as unknown as { locals: object }).locals);
-    const slotA = `local.${locals.find((n) => n.includes("_secret-slot-a-month_"))}`;
-    const slotB = `local.${locals.find((n) => n.includes("_secret-slot-b-month_"))}`;
+    const next = localNamed(s, "secret-rotation-next");
     expect(value("clientSecret")).toBe(newestOf(s, "value"));
     expect(value("clientSecretExpiresAt")).toBe(newestOf(s, "end_date"));
     expect(value("clientSecretPreviousExpiresAt")).toBe(newestOf(s, "end_date", true));
-    expect(value("clientSecretSlot")).toBe(`\${(${slotA} > ${slotB}) ? "a" : "b"}`);
+    expect(value("clientSecretSlot")).toBe(`\${${next}.a_is_newest ? "a" : "b"}`);
     expect(value("clientSecretNextRotationAt")).toBe(
-      `\${format("%04d-%02d-01T00:00:00Z", floor(((max(${slotA}, ${slotB}) + 6) / 12)), (((max(${slotA}, ${slotB}) + 6) % 12) + 1))}`,
+      `\${format("%04d-%02d-01T00:00:00Z", floor((${next}.next_rotation_month / 12)), ((${next}.next_rotation_month % 12) + 1))}`,
     );
     expect(value("storageAccountName")).toBe(s.ref("azurerm_storage_account", "name"));
     expect(value("storageAccountId")).toBe(s.ref("azurerm_storage_account", "id"));
@@ -379,25 +391,29 @@ describe("options", () => {
 });
 
 describe("day 2", () => {
+  // The numbers as written: the calendar a first apply starts from (slot B's month), the interval
+  // after the newest renewal (in the renewal rule) and a renewed secret's lifetime (its end date).
   const schedule = (s: Synthesized) => {
-    const locals = (s.json as unknown as { locals: { [name: string]: string } }).locals;
-    const slotB = Object.entries(locals).find(([n]) => n.includes("_secret-slot-b-month_"))![1];
+    const locals = (s.json as unknown as { locals: { [name: string]: { b_month: string } | string } }).locals;
+    const calendar = Object.entries(locals).find(([n]) => n.includes("_secret-rotation-calendar_"))![1] as { b_month: string };
+    const renewal = String(Object.entries(locals).find(([n]) => n.includes("_secret-rotation-renewal_"))![1]);
     const endDate = String(s.named("azuread_application_password", "client-secret-a").body.end_date);
     return {
-      period: Number(/% (\d+)\)\)\}$/.exec(slotB)?.[1]),
-      offset: Number(/ - (\d+)\) %/.exec(slotB)?.[1]),
+      period: Number(/% (\d+)\}$/.exec(calendar.b_month)?.[1]),
+      offset: Number(/ - (\d+)\) %/.exec(calendar.b_month)?.[1]),
+      interval: Number(/\) \+ (\d+), local\./.exec(renewal)?.[1]),
       lifetime: Number(/\+ (\d+)\) \/ 12\)/.exec(endDate)?.[1]),
     };
   };
 
   test("clientSecretExpiryMonths and clientSecretRotationMonths set the lifetime and the turns", () => {
-    expect(schedule(synthIntegration({ clientSecretExpiryMonths: 12, clientSecretRotationMonths: 5 }))).toEqual({ period: 10, offset: 5, lifetime: 12 });
+    expect(schedule(synthIntegration({ clientSecretExpiryMonths: 12, clientSecretRotationMonths: 5 }))).toEqual({ period: 10, offset: 5, interval: 5, lifetime: 12 });
   });
 
   test("the rotation defaults to a quarter of the lifetime, and never below one month", () => {
-    expect(schedule(synthIntegration())).toEqual({ period: 12, offset: 6, lifetime: 24 });
-    expect(schedule(synthIntegration({ clientSecretExpiryMonths: 6 }))).toEqual({ period: 2, offset: 1, lifetime: 6 });
-    expect(schedule(synthIntegration({ clientSecretExpiryMonths: 3 }))).toEqual({ period: 2, offset: 1, lifetime: 3 });
+    expect(schedule(synthIntegration())).toEqual({ period: 12, offset: 6, interval: 6, lifetime: 24 });
+    expect(schedule(synthIntegration({ clientSecretExpiryMonths: 6 }))).toEqual({ period: 2, offset: 1, interval: 1, lifetime: 6 });
+    expect(schedule(synthIntegration({ clientSecretExpiryMonths: 3 }))).toEqual({ period: 2, offset: 1, interval: 1, lifetime: 3 });
   });
 
   test("without clientSecretKeyVaultId no Key Vault secret is created", () => {
@@ -644,5 +660,45 @@ describe("providers", () => {
     });
     Testing.synth(open, true);
     expect(warningsOf(relaxed).filter((w) => w.includes("azurerm provider"))).toEqual([]);
+  });
+});
+
+describe("the rotation's memory and the stack's backend", () => {
+  const withBackend = (backend: (stack: TerraformStack) => void) => {
+    const stack = new TerraformStack(Testing.app(), "test");
+    backend(stack);
+    const integration = new XshieldMdeIntegration(stack, "integration", VALID_PROPS);
+    return { stack, integration };
+  };
+  const remoteState = (stack: TerraformStack) => Object.values(new Synthesized(Testing.synth(stack)).json.data.terraform_remote_state);
+
+  test("the memory is read from the stack's own backend, in the workspace being applied", () => {
+    const { stack } = withBackend((s) => new S3Backend(s, { bucket: "state", key: "xshield.tfstate", region: "eu-west-1" }));
+    expect(remoteState(stack)).toEqual([{ backend: "s3", config: { bucket: "state", key: "xshield.tfstate", region: "eu-west-1" }, workspace: "${terraform.workspace}" }]);
+  });
+
+  test.each([
+    ["remote", (s: TerraformStack) => new RemoteBackend(s, { organization: "contoso", workspaces: new NamedRemoteWorkspace("xshield") })],
+    ["cloud", (s: TerraformStack) => new CloudBackend(s, { organization: "contoso", workspaces: new NamedCloudWorkspace("xshield") })],
+    ["http", (s: TerraformStack) => new HttpBackend(s, { address: "https://state.example.com/xshield" })],
+  ])("a %s backend, which keeps no state for a new workspace, draws a warning that says how to start", (_, backend) => {
+    const { stack, integration } = withBackend(backend);
+    Testing.synth(stack);
+    expect(warningsOf(integration)).toEqual([expect.stringMatching(/first plan of a workspace that has no state yet fails \("Unable to find remote state"\).*terraform apply -target=/)]);
+  });
+
+  test("a cloud backend with tagged workspaces, which has no remote-state data source, is one clear error", () => {
+    expect(() => withBackend((s) => new CloudBackend(s, { organization: "contoso", workspaces: new TaggedCloudWorkspaces(["xshield"]) }))).toThrow(
+      /XshieldMdeIntegration "test\/integration": the client-secret rotation reads the stack's own state through terraform_remote_state, and cdktf cannot make that data source for this backend/,
+    );
+  });
+
+  test("a stack without a backend: the memory is read where cdktf's default local backend, added at synthesis, writes; none is added now", () => {
+    const { stack } = withBackend(() => undefined);
+    expect(stack.node.tryFindChild("backend")).toBeUndefined();
+    const [read] = remoteState(stack) as { backend: string; config: { path: string } }[];
+    const backend = (stack.ensureBackendExists().toTerraform() as { terraform: { backend: { local: { path: string } } } }).terraform.backend.local;
+    expect(backend.path).toMatch(/terraform\.test\.tfstate$/);
+    expect(read).toEqual(expect.objectContaining({ backend: "local", config: { path: backend.path } }));
   });
 });

@@ -82,10 +82,15 @@ describe("XshieldMdeStack", () => {
     expect(version(synthStack({ integration: { ...VALID_PROPS, createResourceGroup: false } }))).toBe(">= 1.7.0");
   });
 
-  test("has exactly the outputs Xshield and Defender ask for, each described, the secret sensitive", () => {
+  test("has exactly the outputs Xshield and Defender ask for, each described, the secret sensitive, and the rotation's memory", () => {
     const s = synthStack();
-    expect(Object.keys(s.json.output).sort()).toEqual([...OUTPUTS].sort());
-    for (const name of OUTPUTS) {
+    // The integration's own output, named after its path like its resources: what the next plan
+    // reads back to continue the rotation. It holds renewal months and end dates, no secret.
+    const memory = Object.keys(s.json.output).filter((n) => !OUTPUTS.includes(n));
+    expect(memory).toEqual([expect.stringMatching(/^integration_secret-rotation-memory_[0-9A-F]{8}$/)]);
+    expect(JSON.stringify(s.json.output[memory[0]].value)).not.toMatch(/\.value\b/);
+    expect(s.json.output[memory[0]].sensitive).toBeUndefined();
+    for (const name of [...OUTPUTS, memory[0]]) {
       expect(String(s.json.output[name].description).length).toBeGreaterThan(20);
     }
     expect(s.json.output.client_secret.sensitive).toBe(true);
@@ -100,7 +105,9 @@ describe("XshieldMdeStack", () => {
     expect(value("client_id")).toBe(s.ref("azuread_application", "client_id"));
     expect(value("tenant_id")).toBe(s.dataRef("azuread_client_config", "tenant_id"));
     const [aValue, bValue] = slots(s, "value");
-    expect(value("client_secret")).toMatch(new RegExp(`^\\$\\{\\(local\\.[^ ]+ > local\\.[^ ]+\\) \\? ${aValue} : ${bValue}\\}$`));
+    // The newest of the two, as the secrets in state say (their renewal months), not a calendar.
+    const newest = `local\\.integration_secret-rotation-next_[0-9A-F]{8}`;
+    expect(value("client_secret")).toMatch(new RegExp(`^\\$\\{${newest}\\.a_is_newest \\? ${aValue} : ${bValue}\\}$`));
     expect(value("storage_account_name")).toBe(s.ref("azurerm_storage_account", "name"));
     expect(value("queue_name")).toBe(s.ref("azurerm_storage_queue", "name"));
     expect(value("storage_account_id")).toBe(s.ref("azurerm_storage_account", "id"));
@@ -108,7 +115,7 @@ describe("XshieldMdeStack", () => {
     expect(value("client_secret_expires_at")).toMatch(new RegExp(`\\? ${aEnd} : ${bEnd}\\}$`));
     expect(value("client_secret_previous_expires_at")).toMatch(new RegExp(`\\? ${bEnd} : ${aEnd}\\}$`));
     expect(value("client_secret_slot")).toMatch(/\? "a" : "b"\}$/);
-    expect(value("client_secret_next_rotation_at")).toMatch(/^\$\{format\("%04d-%02d-01T00:00:00Z", floor\(\(\(max\(/);
+    expect(value("client_secret_next_rotation_at")).toMatch(new RegExp(`^\\$\\{format\\("%04d-%02d-01T00:00:00Z", floor\\(\\(${newest}\\.next_rotation_month / 12\\)\\)`));
   });
 
   test("keeps local state in the project folder by a relative path", () => {
@@ -129,6 +136,22 @@ describe("XshieldMdeStack", () => {
         use_azuread_auth: true,
       },
     });
+  });
+
+  test("the rotation reads its memory back from the stack's own backend and workspace", () => {
+    const remote = (s: ReturnType<typeof synthStack>) => Object.values(s.json.data.terraform_remote_state);
+    const local = remote(synthStack());
+    expect(local).toHaveLength(1);
+    expect(local[0]).toMatchObject({ backend: "local", config: { path: "../../../terraform.dev.tfstate" }, workspace: "${terraform.workspace}" });
+    // A local state file has content only after the first apply: read it only then.
+    expect(local[0].count).toMatch(/^\$\{\(try\(filemd5\(\(terraform\.workspace == "default"\) \? "\.\.\/\.\.\/\.\.\/terraform\.dev\.tfstate" : /);
+    const backend = { type: "azurerm", resourceGroupName: "rg-state", storageAccountName: "ststate", containerName: "tfstate" } as const;
+    const s = synthStack({ backend });
+    const azurerm = remote(s);
+    expect(azurerm).toEqual([
+      expect.objectContaining({ backend: "azurerm", config: (s.json.terraform as { backend: { azurerm: unknown } }).backend.azurerm, workspace: "${terraform.workspace}" }),
+    ]);
+    expect(azurerm[0].count).toBeUndefined();
   });
 
   test("the state backend may live in another subscription", () => {

@@ -299,9 +299,10 @@ export interface XshieldMdeIntegrationProps {
   readonly additionalOwnerObjectIds?: string[];
 
   /**
-   * Lifetime of each client secret, in months (3–24; Entra ID caps a secret at 24 months). A
-   * secret expires this many months after the start of the month its slot was renewed in, so it
-   * never lives longer. Must be a literal: the rotation schedule is computed from it.
+   * Lifetime of each new client secret, in months (3–24; Entra ID caps a secret at 24 months). A
+   * secret expires this many months after the start of the month it was made in, so it never
+   * lives longer. A change applies to the secrets made from then on: the existing ones keep
+   * their expiry. Must be a literal: the rotation schedule is computed from it.
    *
    * A tenant's app-management policy (`passwordCredentialConfiguration` with `maxLifetime`, set in
    * Entra ID) can cap secrets below this; the apply then fails creating the secret. Ask your Entra
@@ -313,12 +314,16 @@ export interface XshieldMdeIntegrationProps {
 
   /**
    * Months between two rotations. The application has two client secrets in alternating slots:
-   * slot A is renewed in the months that are a multiple of `2 × clientSecretRotationMonths`
-   * (counted from January of year 0), slot B `clientSecretRotationMonths` later, each by the
-   * first apply in or after that month. So a new secret appears every `clientSecretRotationMonths`,
-   * and the previous one (the one Xshield uses until someone enters the new one) stays valid until
-   * the next rotation, at least that long. 1 to `(clientSecretExpiryMonths − 1) / 2`, so that every
-   * secret outlives its slot's next renewal. Must be a literal.
+   * the older slot is renewed by the first apply this many months after the newest was made
+   * (and not before the date the previous apply announced as `clientSecretNextRotationAt`, so
+   * lowering it never renews the secret Xshield may still use early), at most one slot per
+   * apply. The previous secret (the one Xshield uses until someone enters the new one) stays
+   * valid until the next rotation, at least this long. 1 to `(clientSecretExpiryMonths − 1) / 2`,
+   * so that every secret outlives its slot's next renewal. Must be a literal.
+   *
+   * The first apply, with nothing remembered in the stack's state, starts from the calendar of
+   * earlier versions (slot A in the months that are a multiple of twice this, counted from January
+   * of year 0, slot B this many months later), so upgrading replaces no secret.
    *
    * @default - a quarter of the lifetime, at least 1 (`max(1, floor(clientSecretExpiryMonths / 4))`): 6 for 24
    */

@@ -1,10 +1,8 @@
 import {
   Annotations,
   DefaultTokenResolver,
-  conditional,
   DataResource,
   Fn,
-  Op,
   StringConcat,
   TerraformIterator,
   TerraformLocal,
@@ -50,7 +48,7 @@ import {
   resolveIn,
   stackElements,
 } from "./guard/capture";
-import { deepFreeze, GuardPlan, OwnElement } from "./guard/plan";
+import { BaselineViolation, deepFreeze, GuardPlan, OwnElement } from "./guard/plan";
 import { withCurrentTokens } from "./guard/tokens";
 import {
   BLOB_CREATED_EVENT_TYPE,
@@ -63,10 +61,11 @@ import {
   STORAGE_SYSTEM_TOPIC_TYPE,
 } from "./constants";
 import { GrantOptions, NO_EVENTS_WINDOWS, ResolvedIntegrationProps, resolveIntegrationProps, XshieldMdeIntegrationProps } from "./props";
+import { SecretRotation, selfStateProblem, SlotSchedule } from "./secret-rotation";
 import { RemovedBlock, requireTerraformVersion } from "./terraform-blocks";
 import { azurermProviderWarnings, grantProblems, throwIfInvalid, validateIntegrationProps, XshieldValidationError } from "./validation";
 import { OUTPUT_SPECS } from "./outputs";
-import { checkWrittenJson } from "./written-json";
+import { checkWrittenJson, TerraformJson } from "./written-json";
 
 /** The ARM id of a blob container, built from its account's id (never a data-plane URL). */
 function containerScope(accountId: string, containerName: string): string {
@@ -114,11 +113,6 @@ function lowerCaseTagNames(tags: { [key: string]: string }): { [key: string]: st
   return Object.fromEntries(Object.entries(tags).map(([name, value]) => [Token.isUnresolved(name) ? name : name.toLowerCase(), value]));
 }
 
-/** The first instant (UTC, RFC 3339) of the month numbered `year × 12 + month − 1`, as a Terraform expression. */
-function monthStart(month: number): string {
-  return Fn.format("%04d-%02d-01T00:00:00Z", [Fn.floor(Op.div(month, 12)), Op.add(Op.mod(month, 12), 1)]);
-}
-
 /**
  * Everything ColorTokens Xshield needs in an Azure tenant to read Microsoft Defender for Endpoint
  * data: an Entra ID application with two client secrets renewed in turn and admin-consented
@@ -141,13 +135,18 @@ export class XshieldMdeIntegration extends Construct {
   /** The application's service principal: the principal every role is granted to. */
   public readonly servicePrincipal: ServicePrincipal;
   /**
+   * The client-secret rotation: its locals, the output that remembers the slots and the
+   * `terraform_remote_state` data source that reads it back from the stack's own state.
+   */
+  public readonly secretRotation: SecretRotation;
+  /**
    * The current month as a number (`year × 12 + month − 1`, from Terraform's `plantimestamp()`):
    * the clock of the rotation, read when Terraform plans, never when cdktf synthesizes.
    */
   public readonly secretMonth: TerraformLocal;
-  /** The month slot A was last due for renewal (the latest multiple of `2 × rotation` months). */
+  /** The month slot A's secret was renewed in, after this apply (its `rotate_when_changed`). */
   public readonly secretSlotAMonth: TerraformLocal;
-  /** The month slot B was last due for renewal (`rotation` months after slot A's). */
+  /** The month slot B's secret was renewed in, after this apply (its `rotate_when_changed`). */
   public readonly secretSlotBMonth: TerraformLocal;
   /** The client secret in slot A. Its value lives only in Terraform state and sensitive outputs. */
   public readonly clientSecretSlotA: ApplicationPassword;
@@ -299,41 +298,31 @@ export class XshieldMdeIntegration extends Construct {
     });
 
     // ---- Two client secrets in alternating slots (step 2, without an outage at rotation) ----
-    // Slot A is due in the months that are multiples of 2R, slot B R months later. A slot's
-    // secret is replaced (rotate_when_changed) by the first apply in or after its due month and
-    // expires E months after the start of that month: never later than E months after it is made,
-    // and always after the slot's next renewal (R ≤ (E − 1) / 2). Every value is known when
-    // Terraform plans, so an apply replaces only the slot that is due.
-    const rotation = config.clientSecretRotationMonths;
-    const lifetime = config.clientSecretExpiryMonths;
-    const now = Fn.plantimestamp();
-    const local = (id: string, expression: unknown): TerraformLocal => new TerraformLocal(this, id, expression);
-    this.secretMonth = local(
-      "secret-month",
-      Op.sub(Op.add(Op.mul(Fn.tonumber(Fn.formatdate("YYYY", now)), 12), Fn.tonumber(Fn.formatdate("M", now))), 1),
-    );
-    const month = this.secretMonth.asNumber;
-    this.secretSlotAMonth = local("secret-slot-a-month", Op.sub(month, Op.mod(month, 2 * rotation)));
-    this.secretSlotBMonth = local("secret-slot-b-month", Op.sub(month, Op.mod(Op.sub(month, rotation), 2 * rotation)));
-    const slotA = this.secretSlotAMonth.asNumber;
-    const slotB = this.secretSlotBMonth.asNumber;
-    const password = (id: string, slot: string, slotMonth: number) =>
+    // An apply renews at most the older slot, when it is due, and writes everything else as the
+    // previous apply left it (remembered in the stack's own state): lib/secret-rotation.ts.
+    this.secretRotation = new SecretRotation(this, {
+      lifetimeMonths: config.clientSecretExpiryMonths,
+      rotationMonths: config.clientSecretRotationMonths,
+    });
+    this.secretMonth = this.secretRotation.month;
+    this.secretSlotAMonth = this.secretRotation.slotA.month;
+    this.secretSlotBMonth = this.secretRotation.slotB.month;
+    const password = (id: string, slot: string, schedule: SlotSchedule) =>
       new ApplicationPassword(this, id, {
         applicationId: this.application.id,
         displayName: `Xshield (slot ${slot})`,
-        endDate: monthStart(Op.add(slotMonth, lifetime)),
-        rotateWhenChanged: { slot_month: Fn.tostring(slotMonth) },
+        endDate: schedule.endDate,
+        rotateWhenChanged: schedule.rotateWhenChanged,
         lifecycle: { createBeforeDestroy: true },
       });
-    this.clientSecretSlotA = password("client-secret-a", "A", slotA);
-    this.clientSecretSlotB = password("client-secret-b", "B", slotB);
-    const aIsNewest = Op.gt(slotA, slotB);
-    const newest = <T>(a: T, b: T): string => Token.asString(conditional(aIsNewest, a, b));
-    this.clientSecretSlot = newest("a", "b");
-    this.clientSecret = newest(this.clientSecretSlotA.value, this.clientSecretSlotB.value);
-    this.clientSecretExpiresAt = newest(this.clientSecretSlotA.endDate, this.clientSecretSlotB.endDate);
-    this.clientSecretPreviousExpiresAt = newest(this.clientSecretSlotB.endDate, this.clientSecretSlotA.endDate);
-    this.clientSecretNextRotationAt = monthStart(Op.add(Fn.max([slotA, slotB]), rotation));
+    this.clientSecretSlotA = password("client-secret-a", "A", this.secretRotation.slotA);
+    this.clientSecretSlotB = password("client-secret-b", "B", this.secretRotation.slotB);
+    const newest = this.secretRotation.follow(this.clientSecretSlotA, this.clientSecretSlotB);
+    this.clientSecretSlot = newest.slot;
+    this.clientSecret = newest.secret;
+    this.clientSecretExpiresAt = newest.expiresAt;
+    this.clientSecretPreviousExpiresAt = newest.previousExpiresAt;
+    this.clientSecretNextRotationAt = newest.nextRotationAt;
 
     this.servicePrincipalObjectId = this.servicePrincipal.objectId;
     this.machineReadConsent = new AppRoleAssignment(this, "machine-read-consent", {
@@ -592,13 +581,21 @@ export class XshieldMdeIntegration extends Construct {
     // against the plan fixed now: every element the constructor made, as it would write it now.
     const stack = TerraformStack.of(this);
     const plan = this.plan(given, foreign);
+    const memoryRead = this.secretRotation.memoryRead.friendlyUniqueId;
+    const memoryReadViolations = (json: TerraformJson): BaselineViolation[] => {
+      const problem = selfStateProblem(json, memoryRead);
+      const key = `data.terraform_remote_state.${memoryRead}`;
+      return problem === undefined
+        ? []
+        : [{ rule: "SecretLifetime", path: `${key}.config`, message: problem, element: { key, constructPath: this.secretRotation.memoryRead.node.path, own: true } }];
+    };
     registerPlan(stack, plan, () => this.isAttached());
     checkWrittenJson(stack, (json) => {
       if (this.isAttached()) {
         const current = withCurrentTokens(plan);
         const full = { ...current.plan, elements: [...current.plan.elements, ...PLAN_EXTENSIONS.get(this)!, ...stackElements(stack)] };
         const others = plannedByOthers(stack, plan.subject);
-        enforce(json, full, [...current.violations, ...otherStackViolations(stack, json, full, others)], others);
+        enforce(json, full, [...current.violations, ...memoryReadViolations(json), ...otherStackViolations(stack, json, full, others)], others);
       }
     });
     // A validation (a method on the node, so any copy of cdktf runs it) warns about an azurerm

@@ -60,6 +60,7 @@ export const PASSES = [
     name: "construct",
     mutate: [
       "lib/xshield-mde-integration.ts",
+      "lib/secret-rotation.ts",
       "lib/xshield-mde-stack.ts",
       "lib/outputs.ts",
       "lib/app.ts",

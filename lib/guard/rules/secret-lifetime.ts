@@ -10,6 +10,13 @@ export const SECRET_LIFETIME: RuleDefinition = {
     { types: ["azuread_application"], attribute: "password", problems: () => [{ message: "adds a client secret the construct does not manage." }] },
     { types: ["azuread_application_password"], attribute: "*", problems: asPlanned("(each secret's expiry comes from the construct's schedule)") },
     { types: ["local"], attribute: "value", problems: asPlanned("(the secrets' schedule)") },
+    // The rotation's memory read back from the stack's own state (lib/secret-rotation.ts): another
+    // state, or none, and the schedule starts over from a calendar that may renew the newest secret.
+    ...["*", "count"].map((attribute) => ({
+      types: ["terraform_remote_state"],
+      attribute,
+      problems: asPlanned("(the rotation reads what it remembers from the stack's own state)"),
+    })),
     { types: ["azurerm_key_vault_secret"], attribute: "value", problems: asPlanned("(the newest client secret)") },
     { types: ["azurerm_key_vault_secret"], attribute: "expiration_date", problems: asPlanned("(the newest secret's expiry)") },
   ],

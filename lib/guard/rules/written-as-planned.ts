@@ -52,7 +52,9 @@ export const WRITTEN_AS_PLANNED: RuleDefinition = {
     ...["count", "for_each"].map((attribute) => ({
       types: ["*"],
       attribute,
-      problems: (w: unknown) => [{ message: `is ${show(w)}; the integration writes one resource, without ${attribute}.` }],
+      problems: (w: unknown, p: unknown) => [
+        { message: p === undefined ? `is ${show(w)}; the integration writes one resource, without ${attribute}.` : `is ${show(w)}; planned ${show(p)}.` },
+      ],
     })),
     {
       types: ["*"],
