@@ -42,7 +42,7 @@ import {
   VerifyInputs,
   VerifyOptions,
   VerifyOptionsError,
-} from "../tools/verify-checks";
+} from "../lib/cli/checks";
 
 jest.setTimeout(30_000);
 

@@ -26,10 +26,10 @@ import { ClientSecretCredential, type TokenCredential } from "@azure/identity";
 import { ContainerClient } from "@azure/storage-blob";
 import { isRestError } from "@azure/core-rest-pipeline";
 import { QueueClient, type PeekedMessageItem } from "@azure/storage-queue";
-import { DEAD_LETTER_CONTAINER_NAME, MACHINE_READ_ALL, NETWORK_EVENTS_CONTAINER_NAME, ROLES } from "../lib/constants";
-import { streamingApiInstructions } from "../lib/xshield-mde-integration";
-import type { OUTPUT_NAMES } from "../lib/xshield-mde-stack";
-import type { DeployedOutputs } from "./deployed-outputs";
+import { DEAD_LETTER_CONTAINER_NAME, MACHINE_READ_ALL, NETWORK_EVENTS_CONTAINER_NAME, ROLES } from "../constants";
+import { streamingApiInstructions } from "../xshield-mde-integration";
+import type { OUTPUT_NAMES } from "../xshield-mde-stack";
+import type { DeployedOutputs } from "./outputs";
 
 // ---------------------------------------------------------------------------------------------
 // Public types
