@@ -86,6 +86,14 @@ describe("every flag is documented", () => {
     expect(missing).toEqual([]);
   });
 
+  test("the nightly job of docs/scheduled-verify.md runs verify with --drift, and each flag it uses exists", () => {
+    const doc = readFileSync(join(ROOT, "docs", "scheduled-verify.md"), "utf8");
+    const runs = [...doc.matchAll(/npm run --silent verify -- prod ([^>\n`]*)/g)].map((m) => m[1]!.trim());
+    expect(runs[0]).toBe("--strict --drift --json");
+    const known: readonly string[] = [...VERIFY_SWITCHES, ...VERIFY_VALUE_FLAGS];
+    expect(runs.flatMap((run) => run.split(/\s+/).filter((w) => w.startsWith("--") && !known.includes(w)))).toEqual([]);
+  });
+
   test("the help file names the package's command and both ways of calling each tool", () => {
     for (const text of ["npx xshield-mde values", "npx xshield-mde verify", "npm run xshield-values --", "npm run verify --"]) {
       expect([text, HELP_FILE.includes(text)]).toEqual([text, true]);

@@ -447,6 +447,8 @@ describe("helpers", () => {
       defenderScope: "https://api.securitycenter.microsoft.com/.default",
       blobEndpoint: "https://stx.blob.core.windows.net",
       queueEndpoint: "https://stx.queue.core.windows.net",
+      armEndpoint: "https://management.azure.com",
+      graphEndpoint: "https://graph.microsoft.com",
     });
     expect(resolveEndpoints({ storageAccountName: "stx" }, { blobEndpoint: "https://{account}.blob.core.usgovcloudapi.net/" }).blobEndpoint).toBe(
       "https://stx.blob.core.usgovcloudapi.net",

@@ -53,8 +53,22 @@ import {
 /** The checks, in the order they run. */
 export const CHECK_IDS = ["credentials", "consent", "defender-api", "queue", "events", "queue-age", "dead-letters"] as const;
 
+/**
+ * The drift checks of `verify --drift` (./drift.ts), in the order they run after the others:
+ * each passes once, or fails once for every difference it finds.
+ */
+export const DRIFT_CHECK_IDS = [
+  "drift-sign-in",
+  "drift-storage-account",
+  "drift-soft-delete",
+  "drift-containers",
+  "drift-role-assignments",
+  "drift-event-subscription",
+  "drift-application",
+] as const;
+
 /** One check's id (stable: the `check` field of the JSON report). */
-export type CheckId = (typeof CHECK_IDS)[number];
+export type CheckId = (typeof CHECK_IDS)[number] | (typeof DRIFT_CHECK_IDS)[number];
 
 /** Human titles of the checks, for the printed report. */
 export const CHECK_TITLES: Readonly<Record<CheckId, string>> = {
@@ -65,6 +79,13 @@ export const CHECK_TITLES: Readonly<Record<CheckId, string>> = {
   events: "DeviceNetworkEvents flowing",
   "queue-age": "Oldest queue message",
   "dead-letters": `Dead letters (${DEAD_LETTER_CONTAINER_NAME})`,
+  "drift-sign-in": "Drift: your Azure sign-in",
+  "drift-storage-account": "Drift: storage account security and firewall",
+  "drift-soft-delete": "Drift: blob and container soft delete",
+  "drift-containers": "Drift: containers' access level",
+  "drift-role-assignments": "Drift: role assignments on the account, containers and queue",
+  "drift-event-subscription": "Drift: event subscription",
+  "drift-application": "Drift: application credentials and permissions",
 };
 
 /** Outcome of one check. */
@@ -73,7 +94,8 @@ export type CheckStatus = "pass" | "fail" | "skip";
 /**
  * One line of the report, and the element type of the `--json` report: `verify --json` prints
  * `[{check, status, message, fix?, warning?}]`, one element per check in {@link CHECK_IDS} order,
- * and no other key (see {@link JsonReport}).
+ * then with `--drift` the {@link DRIFT_CHECK_IDS} (one pass, or one fail per difference), and no
+ * other key (see {@link JsonReport}).
  */
 export interface CheckResult {
   /** Which check. */
@@ -133,6 +155,18 @@ export interface VerifyOptions {
    * @default "https://{account}.queue.core.windows.net"
    */
   readonly queueEndpoint?: string;
+  /**
+   * Azure Resource Manager, for `--drift`.
+   *
+   * @default "https://management.azure.com"
+   */
+  readonly armEndpoint?: string;
+  /**
+   * Microsoft Graph, for `--drift`.
+   *
+   * @default "https://graph.microsoft.com"
+   */
+  readonly graphEndpoint?: string;
   /**
    * Extra CA certificates (PEM) trusted in addition to Node's bundled roots, e.g. a TLS-inspecting
    * proxy's. (`NODE_EXTRA_CA_CERTS` works too, for the whole process.)
@@ -206,6 +240,8 @@ export const DEFAULT_DEFENDER_API_BASE = "https://api.security.microsoft.com";
 export const DEFAULT_DEFENDER_SCOPE = "https://api.securitycenter.microsoft.com/.default";
 export const DEFAULT_BLOB_ENDPOINT = "https://{account}.blob.core.windows.net";
 export const DEFAULT_QUEUE_ENDPOINT = "https://{account}.queue.core.windows.net";
+export const DEFAULT_ARM_ENDPOINT = "https://management.azure.com";
+export const DEFAULT_GRAPH_ENDPOINT = "https://graph.microsoft.com";
 export const DEFAULT_STALE_AFTER_MINUTES = 120;
 /**
  * Default of {@link VerifyOptions.maxQueueAgeMinutes}. Xshield polls the queue and removes each
@@ -237,6 +273,8 @@ export interface ResolvedEndpoints {
   readonly defenderScope: string;
   readonly blobEndpoint: string;
   readonly queueEndpoint: string;
+  readonly armEndpoint: string;
+  readonly graphEndpoint: string;
 }
 
 function httpsBase(name: string, value: string, account: string): string {
@@ -275,6 +313,8 @@ export function resolveEndpoints(values: Pick<VerifyInputs, "storageAccountName"
     defenderScope: scope,
     blobEndpoint: httpsBase("blob endpoint", options.blobEndpoint ?? DEFAULT_BLOB_ENDPOINT, account),
     queueEndpoint: httpsBase("queue endpoint", options.queueEndpoint ?? DEFAULT_QUEUE_ENDPOINT, account),
+    armEndpoint: httpsBase("Resource Manager endpoint", options.armEndpoint ?? DEFAULT_ARM_ENDPOINT, account),
+    graphEndpoint: httpsBase("Graph endpoint", options.graphEndpoint ?? DEFAULT_GRAPH_ENDPOINT, account),
   };
 }
 
@@ -378,7 +418,7 @@ export function formatDuration(ms: number): string {
  * An error's text, with its causes: names, messages and codes. Only ever looked at for its safe
  * fields, never returned: an SDK's error quotes what a server answered.
  */
-function rawErrorText(error: unknown): string {
+export function rawErrorText(error: unknown): string {
   const parts: string[] = [];
   let current: unknown = error;
   for (let depth = 0; depth < 4 && current !== undefined && current !== null; depth++) {
@@ -542,10 +582,13 @@ interface Context {
   readonly tokenAnswer: { status?: number; requestId?: string };
 }
 
-const pass = (check: CheckId, message: string): CheckResult => ({ check, status: "pass", message });
+/** A passed check. */
+export const pass = (check: CheckId, message: string): CheckResult => ({ check, status: "pass", message });
 const warn = (check: CheckId, message: string, fix: string): CheckResult => ({ check, status: "pass", message, fix, warning: true });
-const fail = (check: CheckId, message: string, fix: string): CheckResult => ({ check, status: "fail", message, fix });
-const skip = (check: CheckId, message: string, fix?: string): CheckResult => ({ check, status: "skip", message, ...(fix !== undefined ? { fix } : {}) });
+/** A failed check, with what to do. */
+export const fail = (check: CheckId, message: string, fix: string): CheckResult => ({ check, status: "fail", message, fix });
+/** A check not run. */
+export const skip = (check: CheckId, message: string, fix?: string): CheckResult => ({ check, status: "skip", message, ...(fix !== undefined ? { fix } : {}) });
 
 function expiryDate(value: string | undefined): Date | undefined {
   if (value === undefined) return undefined;

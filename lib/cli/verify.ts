@@ -24,9 +24,12 @@
  * 3 included), or a {@link JsonError}.
  */
 import * as fs from "fs";
+import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { CommandArgs, parseCommandArgs } from "./args";
+import { checkDrift } from "./drift";
+import { DriftPlan, driftPlan, DriftPlanError } from "./drift-plan";
 import type { Io } from "./io";
-import { DeployedOutputs, DeployedOutputsError, prefixProblem, readDeployedOutputs, ReadDeployedOutputsOptions } from "./outputs";
+import { DeployedOutputs, DeployedOutputsError, prefixProblem, readDeployedOutputs, ReadDeployedOutputsOptions, stackJsonPath } from "./outputs";
 import {
   CheckResult,
   DEFAULT_MAX_QUEUE_AGE_MINUTES,
@@ -37,6 +40,7 @@ import {
   resolveEndpoints,
   Scrub,
   secretScrubber,
+  trustedTls,
   verifyIntegration,
   VerifyOptions,
   VerifyOptionsError,
@@ -62,6 +66,12 @@ export interface VerifyCliOptions extends Omit<ReadDeployedOutputsOptions, "outp
   now?: () => Date;
   /** Passed to {@link verifyIntegration}. */
   requestTimeoutMs?: number;
+  /**
+   * The identity `--drift` reads with.
+   *
+   * @default new DefaultAzureCredential() (the Azure CLI login, a workload or managed identity, AZURE_* variables)
+   */
+  driftCredential?: TokenCredential;
 }
 
 /** The usage text of `verify`, as `command` calls it; `noun` names the positional argument. */
@@ -71,7 +81,7 @@ export function verifyUsage(command = "xshield-mde verify", noun = "stack"): str
     `usage: ${command} ${name} [--json] [--strict] [--outputs-file <file> | --stack-dir <dir>] [--prefix <p>]`,
     "         [--authority-host <url>] [--defender-api <url>] [--defender-scope <scope>]",
     "         [--blob-endpoint <url>] [--queue-endpoint <url>] [--ca-file <pem>] [--stale-after-minutes <n>]",
-    "         [--max-queue-age-minutes <n>]",
+    "         [--max-queue-age-minutes <n>] [--drift [--arm-endpoint <url>] [--graph-endpoint <url>]]",
     "",
     noun === "environment"
       ? "<environment>: an environment of environments.ts (its deployed outputs)."
@@ -79,6 +89,12 @@ export function verifyUsage(command = "xshield-mde verify", noun = "stack"): str
     "--outputs-file: `terraform output -json` or `cdktf deploy --outputs-file` JSON instead of the state.",
     "--stack-dir: a synthesized stack folder (cdktf.out/stacks/<name>) whose backend holds the outputs.",
     "--prefix: the outputs are named <p>_client_id, … (a stack with several integrations).",
+    "--drift: also compare what is live with the synthesized stack (cdktf.out/stacks/<name>/cdk.tf.json, or --stack-dir):",
+    "  the storage account's security settings, firewall and soft delete, the containers' access, the role assignments,",
+    "  the event subscription and the application's credentials and permissions. Reads with YOUR Azure identity",
+    "  (az login, or a workload/managed identity), read-only: Reader on the account and the system topic, and Graph",
+    "  read of the application. --arm-endpoint / --graph-endpoint (XSHIELD_ARM_ENDPOINT, XSHIELD_GRAPH_ENDPOINT) for",
+    "  sovereign clouds. Each difference is a failed check with what to do.",
     "Endpoints default to the public cloud; flags win over the environment variables",
     "XSHIELD_AUTHORITY_HOST, XSHIELD_DEFENDER_API, XSHIELD_DEFENDER_SCOPE, XSHIELD_BLOB_ENDPOINT,",
     "XSHIELD_QUEUE_ENDPOINT. In blob/queue endpoints, {account} stands for the storage account name.",
@@ -104,6 +120,8 @@ const VALUE_FLAGS = {
   "--defender-scope": "XSHIELD_DEFENDER_SCOPE",
   "--blob-endpoint": "XSHIELD_BLOB_ENDPOINT",
   "--queue-endpoint": "XSHIELD_QUEUE_ENDPOINT",
+  "--arm-endpoint": "XSHIELD_ARM_ENDPOINT",
+  "--graph-endpoint": "XSHIELD_GRAPH_ENDPOINT",
   "--ca-file": undefined,
   "--stale-after-minutes": undefined,
   "--max-queue-age-minutes": undefined,
@@ -111,7 +129,7 @@ const VALUE_FLAGS = {
 type ValueFlag = keyof typeof VALUE_FLAGS;
 
 /** The switches of `verify`. */
-export const VERIFY_SWITCHES = ["--json", "--strict"] as const;
+export const VERIFY_SWITCHES = ["--json", "--strict", "--drift"] as const;
 /** The flags of `verify` that take a value. */
 export const VERIFY_VALUE_FLAGS = Object.keys(VALUE_FLAGS) as ValueFlag[];
 /** The flags of `verify` whose value is a path. */
@@ -301,7 +319,7 @@ async function run(argv: readonly string[], print: Printer, options: VerifyCliOp
   if (typeof args === "string") {
     return print.cannotRun(`${args}.`, true);
   }
-  const { command = "xshield-mde verify", env: variables = process.env, now, requestTimeoutMs, ...readOptions } = options;
+  const { command = "xshield-mde verify", env: variables = process.env, now, requestTimeoutMs, driftCredential, ...readOptions } = options;
   const { "--outputs-file": outputsFile, "--stack-dir": stackDir, "--prefix": prefix } = args.values;
   if (args.name === undefined && outputsFile === undefined && stackDir === undefined) {
     return print.cannotRun(`which ${noun}?.`, true);
@@ -327,6 +345,8 @@ async function run(argv: readonly string[], print: Printer, options: VerifyCliOp
     ...optional("defenderScope", setting(args, "--defender-scope", variables)),
     ...optional("blobEndpoint", setting(args, "--blob-endpoint", variables)),
     ...optional("queueEndpoint", setting(args, "--queue-endpoint", variables)),
+    ...optional("armEndpoint", setting(args, "--arm-endpoint", variables)),
+    ...optional("graphEndpoint", setting(args, "--graph-endpoint", variables)),
     ...optional("extraCaCertificates", checked.extraCaCertificates),
     ...optional("staleAfterMinutes", checked.staleAfterMinutes),
     ...optional("maxQueueAgeMinutes", checked.maxQueueAgeMinutes),
@@ -339,6 +359,18 @@ async function run(argv: readonly string[], print: Printer, options: VerifyCliOp
   } catch (error) {
     if (!(error instanceof VerifyOptionsError)) throw error;
     return print.cannotRun(error.message);
+  }
+
+  // --drift compares with the synthesized stack: it must be there before anything is sent.
+  const drift = args.switches.has("--drift");
+  let stack: unknown;
+  if (drift) {
+    try {
+      const file = stackJsonPath(args.name, { ...(readOptions.projectDir !== undefined ? { projectDir: readOptions.projectDir } : {}), ...(stackDir !== undefined ? { stackDir } : {}) });
+      stack = JSON.parse(fs.readFileSync(file, "utf8")) as unknown;
+    } catch (error) {
+      return print.cannotRun(`--drift: ${error instanceof DeployedOutputsError ? error.message : `cannot read the synthesized stack: ${messageOf(error)}`}`);
+    }
   }
 
   let values: DeployedOutputs;
@@ -358,6 +390,16 @@ async function run(argv: readonly string[], print: Printer, options: VerifyCliOp
   // From here on the secret is known: everything printed passes through the scrubber.
   print.hide([values.clientSecret]);
 
+  let plan: DriftPlan | undefined;
+  if (drift) {
+    try {
+      plan = driftPlan(stack, values, prefix);
+    } catch (error) {
+      if (!(error instanceof DriftPlanError)) throw error;
+      return print.cannotRun(`--drift: ${error.message}`);
+    }
+  }
+
   try {
     resolveEndpoints(values, verifyOptions);
   } catch (error) {
@@ -376,6 +418,21 @@ async function run(argv: readonly string[], print: Printer, options: VerifyCliOp
   let results: CheckResult[];
   try {
     results = await verifyIntegration(values, verifyOptions);
+    if (plan !== undefined) {
+      const endpoints = resolveEndpoints(values, verifyOptions);
+      const tls = checked.extraCaCertificates !== undefined ? trustedTls(checked.extraCaCertificates) : undefined;
+      const credential = driftCredential ?? new DefaultAzureCredential(tls !== undefined ? { tlsOptions: tls } : {});
+      results.push(
+        ...(await checkDrift(plan, values, {
+          credential,
+          armEndpoint: endpoints.armEndpoint,
+          graphEndpoint: endpoints.graphEndpoint,
+          timeoutMs: requestTimeoutMs ?? 30_000,
+          environmentName: args.name ?? "<stack>",
+          ...(tls !== undefined ? { tls } : {}),
+        })),
+      );
+    }
   } catch (error) {
     return print.cannotRun(error instanceof VerifyOptionsError ? error.message : `unexpected error: ${messageOf(error)}`);
   }
