@@ -17,10 +17,9 @@ import { join } from "node:path";
 import { CheckResult, formatReport } from "../lib/cli/checks";
 import { FakeApp, FakeEntra, startFakeEntra } from "./support/fake-entra";
 import { FakeStorage, startFakeStorage } from "./support/fake-storage";
-import { TypeScriptRunner, typeScriptRunner } from "./support/run-ts";
 import { DESCRIPTION_START, longDescription, SECRET_ENCODINGS, SecretEncoding, secretLeaks, UNSCRUBBED_ENCODINGS } from "./support/secret-echo";
 import { createTestCertificate, TestCertificate } from "./support/tls-cert";
-import { app, byCheck, FULL_ACCOUNT, secret, statuses, VerifyHarness } from "./support/verify-harness";
+import { app, byCheck, FULL_ACCOUNT, secret, statuses, VerifyHarness, verifyProcess } from "./support/verify-harness";
 
 jest.setTimeout(30_000);
 
@@ -210,21 +209,15 @@ describe("the echoes verify met before", () => {
 });
 
 describe("verify as a process", () => {
-  const VERIFY = join(__dirname, "..", "tools", "verify.ts");
-  const ROOT = join(__dirname, "..");
-  let runner: TypeScriptRunner;
-  beforeAll(() => {
-    runner = typeScriptRunner();
-  });
-  afterAll(() => runner?.remove());
+  const verifyRun = verifyProcess();
 
   test("stdout and stderr hold no piece of a secret quoted back by the servers, nor their text", async () => {
     const encoding = UNSCRUBBED_ENCODINGS.find((e) => e.name === "base64 of client_id:secret")!;
     const defender = echoApp("defender", encoding, ECHO_AFTER[1]);
     const token = echoApp("token", encoding, ECHO_AFTER[1]);
     echoFromStorage(encoding, ECHO_AFTER[1], "description", defender.clientId);
-    const text = await runner.run(VERIFY, ["dev", "--outputs-file", harness.outputsFile(defender), ...harness.endpointFlags()], { cwd: ROOT });
-    const json = await runner.run(VERIFY, ["dev", "--json", "--outputs-file", harness.outputsFile(token), ...harness.endpointFlags()], { cwd: ROOT });
+    const text = await verifyRun.run(["dev", "--outputs-file", harness.outputsFile(defender), ...harness.endpointFlags()]);
+    const json = await verifyRun.run(["dev", "--json", "--outputs-file", harness.outputsFile(token), ...harness.endpointFlags()]);
     everythingPrinted.push(text.stdout, text.stderr, json.stdout, json.stderr);
     const both = (run: { stdout: string; stderr: string }) => `${run.stdout}\n${run.stderr}`;
     expect({ code: text.code, leaks: echoLeaks(both(text), defender.clientId), texts: serverTexts(both(text)), stderr: text.stderr.length }).toEqual({ code: 1, leaks: [], texts: [], stderr: 0 });

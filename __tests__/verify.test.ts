@@ -21,10 +21,9 @@ import { DEV_ACCOUNT_KEY, RunningAzurite, startAzurite } from "./support/azurite
 import { FakeApp, FakeEntra, startFakeEntra } from "./support/fake-entra";
 import { FakeStorage, startFakeStorage } from "./support/fake-storage";
 import { ScopedStorage, startScopedStorage } from "./support/scoped-storage";
-import { TypeScriptRunner, typeScriptRunner } from "./support/run-ts";
 import { longDescription, SECRET_ENCODINGS, secretLeaks } from "./support/secret-echo";
 import { createTestCertificate, TestCertificate } from "./support/tls-cert";
-import { app, byCheck, FULL_ACCOUNT, QUEUE, Run, secret, statuses, TENANT, VerifyHarness } from "./support/verify-harness";
+import { app, byCheck, FULL_ACCOUNT, QUEUE, Run, secret, statuses, TENANT, VerifyHarness, verifyProcess } from "./support/verify-harness";
 import { CREDENTIAL_DEBUG_SECTIONS, credentialDebugSections, JsonError, main, parseMaxQueueAgeMinutes, USAGE } from "../tools/verify";
 import {
   CHECK_IDS,
@@ -1007,19 +1006,13 @@ describe("verify CLI for schedules: --max-queue-age-minutes and --strict", () =>
 // ---- The CLI as a process: what a user's terminal or a CI log gets ------------------------------
 
 describe("verify as a process", () => {
-  const VERIFY = join(__dirname, "..", "tools", "verify.ts");
-  const ROOT = join(__dirname, "..");
-  let runner: TypeScriptRunner;
-  beforeAll(() => {
-    runner = typeScriptRunner();
-  });
-  afterAll(() => runner?.remove());
+  const verifyRun = verifyProcess();
 
   test("NODE_DEBUG=http: exit code 2, the reason on stderr, no request sent, no secret or token printed", async () => {
     const before = entra.requests.length;
     const args = ["dev", "--outputs-file", outputsFile(APPS.good), ...endpointFlags()];
-    const text = await runner.run(VERIFY, args, { cwd: ROOT, env: { NODE_DEBUG: "http" } });
-    const json = await runner.run(VERIFY, [...args, "--json"], { cwd: ROOT, env: { NODE_DEBUG: "HTTPS,fs" } });
+    const text = await verifyRun.run(args, { NODE_DEBUG: "http" });
+    const json = await verifyRun.run([...args, "--json"], { NODE_DEBUG: "HTTPS,fs" });
     everythingPrinted.push(text.stdout, text.stderr, json.stdout, json.stderr);
     // Counts and booleans only: had it run, stderr would hold a bearer token.
     expect({
@@ -1037,8 +1030,8 @@ describe("verify as a process", () => {
 
   test("--strict, as a scheduled pipeline runs it: exit code 3 on a warning, one JSON report on stdout, nothing on stderr, no secret", async () => {
     const file = outputsFile(APPS.good, { storage_account_name: TROUBLED_ACCOUNT });
-    const json = await runner.run(VERIFY, ["dev", "--strict", "--json", "--outputs-file", file, ...endpointFlags()], { cwd: ROOT });
-    const text = await runner.run(VERIFY, ["dev", "--strict", "--outputs-file", file, ...endpointFlags()], { cwd: ROOT });
+    const json = await verifyRun.run(["dev", "--strict", "--json", "--outputs-file", file, ...endpointFlags()]);
+    const text = await verifyRun.run(["dev", "--strict", "--outputs-file", file, ...endpointFlags()]);
     everythingPrinted.push(json.stdout, json.stderr, text.stdout, text.stderr);
     expect({ code: json.code, stderr: json.stderr, leaks: secretLeaks(json.stdout + text.stdout, APPS.good.secret) }).toEqual({ code: 3, stderr: "", leaks: [] });
     expect(statuses(JSON.parse(json.stdout) as CheckResult[])).toEqual([
@@ -1058,7 +1051,7 @@ describe("verify as a process", () => {
   });
 
   test("with --json, a usage error is JSON on stdout too", async () => {
-    const run = await runner.run(VERIFY, ["--json", "--bogus"], { cwd: ROOT });
+    const run = await verifyRun.run(["--json", "--bogus"]);
     expect({ code: run.code, stderr: run.stderr, answer: JSON.parse(run.stdout) as unknown }).toEqual({
       code: 2,
       stderr: "",

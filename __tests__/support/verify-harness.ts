@@ -15,6 +15,7 @@ import { CheckResult, verifyIntegration, VerifyInputs, VerifyOptions } from "../
 import type { Io } from "../../lib/cli/io";
 import { main } from "../../tools/verify";
 import { DEV_ACCOUNT_NAME } from "./azurite";
+import { ProcessRun, TypeScriptRunner, typeScriptRunner } from "./run-ts";
 import type { FakeApp, FakeEntra } from "./fake-entra";
 import type { TestCertificate } from "./tls-cert";
 
@@ -142,4 +143,19 @@ export class VerifyHarness {
       "--ca-file", this.cert.certPath,
     ];
   }
+}
+
+/**
+ * `npm run verify -- <args>` as a separate process (tools/verify.ts run from the project folder),
+ * for a describe block: registers the hooks that set the runner up and remove it.
+ */
+export function verifyProcess(): { run(args: readonly string[], env?: Record<string, string>): Promise<ProcessRun> } {
+  const script = join(__dirname, "..", "..", "tools", "verify.ts");
+  const root = join(__dirname, "..", "..");
+  let runner: TypeScriptRunner | undefined;
+  beforeAll(() => {
+    runner = typeScriptRunner();
+  });
+  afterAll(() => runner?.remove());
+  return { run: (args, env) => runner!.run(script, args, { cwd: root, ...(env !== undefined ? { env } : {}) }) };
 }

@@ -164,12 +164,7 @@ export function main(argv: readonly string[], io: Io, options: ValuesOptions = {
   }
   let values: DeployedOutputs;
   try {
-    values = readDeployedOutputs(args.name, {
-      ...readOptions,
-      ...(outputsFile !== undefined ? { outputsFile } : {}),
-      ...(stackDir !== undefined ? { stackDir } : {}),
-      ...(prefix !== undefined ? { prefix } : {}),
-    });
+    values = readDeployedOutputs(args.name, { ...readOptions, outputsFile, stackDir, prefix });
   } catch (error) {
     return fail(error instanceof DeployedOutputsError ? error.message : `unexpected error: ${error instanceof Error ? error.message : String(error)}`);
   }

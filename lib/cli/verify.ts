@@ -366,7 +366,7 @@ async function run(argv: readonly string[], print: Printer, options: VerifyCliOp
   let stack: unknown;
   if (drift) {
     try {
-      const file = stackJsonPath(args.name, { ...(readOptions.projectDir !== undefined ? { projectDir: readOptions.projectDir } : {}), ...(stackDir !== undefined ? { stackDir } : {}) });
+      const file = stackJsonPath(args.name, { projectDir: readOptions.projectDir, stackDir });
       stack = JSON.parse(fs.readFileSync(file, "utf8")) as unknown;
     } catch (error) {
       return print.cannotRun(`--drift: ${error instanceof DeployedOutputsError ? error.message : `cannot read the synthesized stack: ${messageOf(error)}`}`);
@@ -375,12 +375,7 @@ async function run(argv: readonly string[], print: Printer, options: VerifyCliOp
 
   let values: DeployedOutputs;
   try {
-    values = readDeployedOutputs(args.name, {
-      ...readOptions,
-      ...(outputsFile !== undefined ? { outputsFile } : {}),
-      ...(stackDir !== undefined ? { stackDir } : {}),
-      ...(prefix !== undefined ? { prefix } : {}),
-    });
+    values = readDeployedOutputs(args.name, { ...readOptions, outputsFile, stackDir, prefix });
   } catch (error) {
     return print.cannotRun(
       error instanceof DeployedOutputsError ? error.message : `unexpected error reading the outputs: ${messageOf(error)}`,
