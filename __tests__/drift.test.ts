@@ -535,6 +535,13 @@ describe("verify --drift against Resource Manager and Graph", () => {
     }
   });
 
+  test("a resource that is gone is said to be gone, with the fix", async () => {
+    const results = await drift(drifted((l) => l.storageAccounts.clear()));
+    const account = results.find((r) => r.check === "drift-storage-account")!;
+    expect([account.status, account.message]).toEqual(["fail", expect.stringMatching(/^Storage account stxshieldmdedev does not exist \(HTTP 404, ResourceNotFound, request id [0-9a-f-]{36}\)\.$/)]);
+    expect(account.fix).toMatch(/^Run `npx cdktf deploy dev`/);
+  });
+
   test("no token for the caller: one failure that says how to sign in, the rest not run", async () => {
     const noLogin: TokenCredential = { getToken: () => Promise.reject(Object.assign(new Error("Please run 'az login' to set up an account."), { name: "CredentialUnavailableError" })) };
     const results = await drift(matchingLive(), devStack(), OUTPUTS, { credential: noLogin });

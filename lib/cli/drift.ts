@@ -96,9 +96,12 @@ function resultsOf(a: Area): CheckResult[] {
 }
 
 /** An HTTP answer that is not what a read should get, as a failed check (safe fields only). */
-function unreadable(check: CheckId, what: string, service: Service, answer: RestAnswer, rights: string): CheckResult {
+function unreadable(check: CheckId, what: string, service: Service, answer: RestAnswer, rights: string, options: DriftOptions): CheckResult {
   const failure = httpFailure(service, answer.status, answer.headers, answer.json);
   const text = describeFailure(failure);
+  if (answer.status === 404) {
+    return fail(check, `${what[0]!.toUpperCase()}${what.slice(1)} does not exist (${text}).`, deployFix(options, "it"));
+  }
   return fail(
     check,
     `Could not read ${what}${text !== "" ? ` (${text})` : ""}.`,
@@ -601,7 +604,7 @@ export async function checkDrift(plan: DriftPlan, values: DeployedOutputs, optio
   if (account.status === 200 && isObject(account.json)) {
     results.push(...resultsOf(compareAccount(plan, account.json, options)));
   } else {
-    results.push(unreadable("drift-storage-account", `storage account ${values.storageAccountName}`, "arm", account, accountRights));
+    results.push(unreadable("drift-storage-account", `storage account ${values.storageAccountName}`, "arm", account, accountRights, options));
   }
 
   if (plan.softDelete === undefined || blobService === undefined) {
@@ -609,18 +612,18 @@ export async function checkDrift(plan: DriftPlan, values: DeployedOutputs, optio
   } else if (blobService.status === 200 && isObject(blobService.json)) {
     results.push(...resultsOf(compareSoftDelete(plan.softDelete, blobService.json, options)));
   } else {
-    results.push(unreadable("drift-soft-delete", "the blob service's properties", "arm", blobService, accountRights));
+    results.push(unreadable("drift-soft-delete", "the blob service's properties", "arm", blobService, accountRights, options));
   }
 
   results.push(
     ...(containers.ok
       ? resultsOf(compareContainers(plan, containers.items, values.storageAccountName, options))
-      : [unreadable("drift-containers", "the account's containers", "arm", containers.answer, accountRights)]),
+      : [unreadable("drift-containers", "the account's containers", "arm", containers.answer, accountRights, options)]),
   );
 
   const topicPrincipal = topic?.status === 200 ? safeId(field(topic.json, "identity", "principalId"))?.toLowerCase() : undefined;
   if (!assignments.ok) {
-    results.push(unreadable("drift-role-assignments", "the role assignments on the account", "arm", assignments.answer, accountRights));
+    results.push(unreadable("drift-role-assignments", "the role assignments on the account", "arm", assignments.answer, accountRights, options));
   } else {
     const roleIds = await roleDefinitionIds(arm, accountId, plan.roleAssignments);
     const applicationPrincipal = app.ok ? safeId(app.servicePrincipal.id)?.toLowerCase() : undefined;
@@ -633,9 +636,9 @@ export async function checkDrift(plan: DriftPlan, values: DeployedOutputs, optio
   } else if (topic.status === 404) {
     results.push(fail("drift-event-subscription", `System topic ${plan.systemTopic.name} does not exist: no blob notification reaches the queue.`, deployFix(options, "the system topic")));
   } else if (topic.status !== 200) {
-    results.push(unreadable("drift-event-subscription", `system topic ${plan.systemTopic.name}`, "arm", topic, "Reader on the system topic (or its resource group)"));
+    results.push(unreadable("drift-event-subscription", `system topic ${plan.systemTopic.name}`, "arm", topic, "Reader on the system topic (or its resource group)", options));
   } else if (!subscriptions.ok) {
-    results.push(unreadable("drift-event-subscription", "the system topic's event subscriptions", "arm", subscriptions.answer, "Reader on the system topic (or its resource group)"));
+    results.push(unreadable("drift-event-subscription", "the system topic's event subscriptions", "arm", subscriptions.answer, "Reader on the system topic (or its resource group)", options));
   } else {
     results.push(...resultsOf(compareSubscriptions(plan.eventSubscription, subscriptions.items, accountId, options)));
   }
@@ -643,7 +646,7 @@ export async function checkDrift(plan: DriftPlan, values: DeployedOutputs, optio
   if (plan.application === undefined) {
     results.push(skip("drift-application", "Not compared: the synthesized stack names no application for this integration."));
   } else if (!app.ok) {
-    results.push(unreadable("drift-application", `application ${values.clientId} in Microsoft Graph`, "graph", app.answer, "the right to read the application (Application.Read.All, or a directory role that reads applications)"));
+    results.push(unreadable("drift-application", `application ${values.clientId} in Microsoft Graph`, "graph", app.answer, "the right to read the application (Application.Read.All, or a directory role that reads applications)", options));
   } else {
     results.push(...resultsOf(compareApplication(plan.application, app, values, options)));
   }
