@@ -308,6 +308,11 @@ describe("readDeployedOutputs of any stack: --prefix for several integrations", 
     expect(readAny(undefined, { outputsFile: f, prefix: "emea" })).toMatchObject({ clientSecret: SECRET, clientSecretSlot: "a", source: f });
   });
 
+  test("with this repository's environments, an outputs file of another stack is read too (its name is no environment)", () => {
+    const { file: f } = file({ security: prefixed("emea") });
+    expect(readDeployedOutputs("security", { outputsFile: f, prefix: "emea" }).clientId).toBe(VALUES.client_id);
+  });
+
   test("and from a cdktf outputs file, the stack named", () => {
     const { file: f } = file({ security: prefixed("emea"), other: VALUES });
     expect(readAny("security", { outputsFile: f, prefix: "emea" }).clientId).toBe(VALUES.client_id);

@@ -301,7 +301,7 @@ function compareRoleAssignments(
         `(${shown(field(l.r, "properties", "principalType"), "name")}) is live but not planned.`,
       fix:
         `If nobody can say why it is there (Activity log), remove it: \`az role assignment delete --ids ${shown(field(l.r, "id"), "armId")}\`. ` +
-        "If it is wanted, plan it in the stack (the construct's grants, or a reviewed exception), so it is seen in review.",
+        "If it is wanted, plan it in the stack (a role assignment there, with a reviewed baseline exception if the guard needs one), so it is seen in review.",
     });
   });
   return a;
