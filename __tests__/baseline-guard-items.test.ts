@@ -1,12 +1,10 @@
 // The guard, item by item: every attribute it keeps from ignore_changes, every planned element it
 // misses when it is gone, every type that passes a value through or adds a credential, and the
 // edges of each side-door check (what still counts as the integration's, and what does not).
-// The lists here are written out independently of lib/baseline-guard.ts, so dropping an item
-// there fails a test here.
+// The lists here are written out independently of lib/guard/, so dropping an item there fails a
+// test here.
 import { TerraformElement, TerraformStack, TerraformVariable, Testing } from "cdktf";
-import { BaselinePlan, findBaselineViolations } from "../lib/baseline-guard";
 import { BaselineRule, XshieldMdeIntegrationProps } from "../lib/props";
-import type { TerraformJson } from "../lib/written-json";
 import { XshieldMdeIntegration } from "../lib/xshield-mde-integration";
 import { VALID_PROPS } from "./support/synth";
 
@@ -72,7 +70,8 @@ describe("ignore_changes on what the guard holds", () => {
     ["the application", (i) => i.application, ["sign_in_audience", "required_resource_access", "password"]],
     ["the admin consent", (i) => i.machineReadConsent, ["app_role_id", "principal_object_id", "resource_object_id"]],
     ["a client secret", (i) => i.clientSecretSlotA, ["end_date", "rotate_when_changed"]],
-    ["a metric alert", (i) => i.alerts!.noEvents, ["enabled", "scopes", "criteria", "window_size", "frequency", "action"], ALERTS],
+    // (its action is ignored by plan: Azure returns the action group id in another casing)
+    ["a metric alert", (i) => i.alerts!.noEvents, ["enabled", "scopes", "criteria", "window_size", "frequency"], ALERTS],
     ["the action group", (i) => i.alertActionGroup!, ["enabled", "email_receiver", "webhook_receiver"], ALERTS],
   ];
 
@@ -96,9 +95,10 @@ describe("ignore_changes on what the guard holds", () => {
     expect(synthWith((i) => i.storageAccount.addOverride("lifecycle.ignore_changes", "min_tls_version"))).toThrow(/lifecycle\.ignore_changes lists \["min_tls_version"\]/);
   });
 
-  test("attributes the baseline does not read may be ignored", () => {
+  test("only tags may be ignored (they may change anyway); anything else is a change never corrected", () => {
     expect(synthWith((i) => i.storageAccount.addOverride("lifecycle.ignore_changes", ["tags"]))).not.toThrow();
-    expect(synthWith((i) => i.queue.addOverride("lifecycle.ignore_changes", ["metadata"]))).not.toThrow();
+    expect(synthWith((i) => i.storageAccount.addOverride("lifecycle.ignore_changes", ['tags["cost-center"]']))).not.toThrow();
+    expect(synthWith((i) => i.queue.addOverride("lifecycle.ignore_changes", ["metadata"]))).toThrow(/\[WrittenAsPlanned\] .*azurerm_storage_queue.*lifecycle\.ignore_changes lists \["metadata"\]/);
   });
 });
 
@@ -214,13 +214,17 @@ describe("event delivery, item by item", () => {
 });
 
 describe("secrets and alerts, item by item", () => {
-  test("dependencies, lifecycle and provider of a secret are not its schedule", () => {
+  test("more dependencies, prevent_destroy, and naming the default provider change nothing; losing a dependency or another provider does", () => {
     expect(
       synthWith((i) => {
         i.clientSecretSlotA.addOverride("depends_on", [at(i.application).replace(/^resource\./, "")]);
         i.clientSecretSlotA.addOverride("provider", "azuread");
+        i.clientSecretSlotA.addOverride("lifecycle.prevent_destroy", true);
       }),
     ).not.toThrow();
+    expect(synthWith((i) => (i.eventSubscription.dependsOn = []))).toThrow(/\[WrittenAsPlanned\] .*event_subscription.*\.depends_on is \[\]; planned \["time_sleep\..*"\] \(a planned dependency is gone\)/);
+    expect(synthWith((i) => i.clientSecretSlotA.addOverride("provider", "azuread.other"))).toThrow(/\[WrittenAsPlanned\] .*\.provider is "azuread\.other"; planned unset/);
+    expect(synthWith((i) => i.clientSecretSlotA.addOverride("lifecycle.create_before_destroy", false))).toThrow(/\[WrittenAsPlanned\] .*\.lifecycle\.create_before_destroy is false; planned true/);
   });
 
   test("an action group's other receivers: empty is none, any entry is one too many", () => {
@@ -233,19 +237,29 @@ describe("secrets and alerts, item by item", () => {
     }
   });
 
-  test("e-mail receivers compare as a set, also when written as one block in a replaced action group", () => {
-    /** The action group removed and written again under its own address, as raw JSON. */
-    const replaced = (emailReceiver: unknown): Tweak => (i, s) => {
+  test("e-mail receivers compare as a set of addresses, also when written as one block; a replaced action group is not the planned one", () => {
+    const two = { alerts: { emailReceivers: ["secops@contoso.com", "soc@contoso.com"] } };
+    const receiver = (address: string, i: number) => ({ name: `email-${i + 1}`, email_address: address, use_common_alert_schema: true });
+    const written = (receivers: unknown): Tweak => (i, s) => {
+      // Written out whole: an override of a list would be merged with the planned one.
+      const group = i.alertActionGroup!;
+      const path = at(group);
+      const body = JSON.parse(JSON.stringify(group.toTerraform())).resource.azurerm_monitor_action_group[group.friendlyUniqueId];
+      i.node.tryRemoveChild(group.node.id);
+      s.addOverride(path, { ...body, email_receiver: receivers });
+    };
+    expect(synthWith(written(["soc@contoso.com", "secops@contoso.com"].map(receiver)), two)).not.toThrow();
+    expect(synthWith(written(receiver("secops@contoso.com", 0)), ALERTS)).not.toThrow();
+    expect(synthWith(written(receiver("x@example.com", 0)), ALERTS)).toThrow(/\.email_receiver mails \["x@example\.com"\]; planned \["secops@contoso\.com"\]/);
+    expect(synthWith(written([]), ALERTS)).toThrow(/\.email_receiver mails \[\]; planned/);
+    expect(synthWith((i) => i.alertActionGroup!.addOverride("email_receiver", null), ALERTS)).toThrow(/\.email_receiver mails \[null\]; planned/);
+    const replaced: Tweak = (i, s) => {
       const group = i.alertActionGroup!;
       const path = at(group);
       i.node.tryRemoveChild(group.node.id);
-      s.addOverride(path, { name: "ag", resource_group_name: "rg", short_name: "ag", email_receiver: emailReceiver });
+      s.addOverride(path, { name: "ag", resource_group_name: "rg", short_name: "ag", email_receiver: receiver("secops@contoso.com", 0) });
     };
-    const one = { name: "secops", email_address: "secops@contoso.com", use_common_alert_schema: true };
-    expect(synthWith(replaced(one), ALERTS)).not.toThrow();
-    expect(synthWith(replaced({ ...one, email_address: "x@example.com" }), ALERTS)).toThrow(/\.email_receiver mails \["x@example\.com"\]; planned \["secops@contoso\.com"\]/);
-    expect(synthWith(replaced(undefined), ALERTS)).toThrow(/\.email_receiver mails \[\]; planned/);
-    expect(synthWith((i) => i.alertActionGroup!.addOverride("email_receiver", null), ALERTS)).toThrow(/\.email_receiver mails \[null\]; planned/);
+    expect(synthWith(replaced, ALERTS)).toThrow(/\[AlertsIntact\] resource\.azurerm_monitor_action_group\.\S+\.name is "ag"; planned "stxshieldtest-xshield-alerts"/);
   });
 });
 
@@ -258,17 +272,19 @@ describe("side doors: what stands for the integration's resources", () => {
           s.addOverride(`resource.${type}.hop`, { triggers: { id: ref(i.storageAccount, "id") } });
           ownerOn(`\${${type}.hop.triggers.id}`)(i, s);
         }),
-      ).toThrow("[LeastPrivilegeRoles] resource.azurerm_role_assignment.extra grants");
+      ).toThrow("[OutsideThePlan] resource.azurerm_role_assignment.extra grants");
     },
   );
 
-  test("a pass-through that stands for the account makes nothing else the account", () => {
-    expect(
+  test("a pass-through that reads the account touches it; an element that does not read the pass-through does not", () => {
+    const message = failure(
       synthWith((i, s) => {
         s.addOverride("resource.terraform_data.hop", { input: ref(i.storageAccount, "id") });
         ownerOn("/subscriptions/x/resourceGroups/rg-other")(i, s);
       }),
-    ).not.toThrow();
+    );
+    expect(message).toContain("[OutsideThePlan] resource.terraform_data.hop refers to azurerm_storage_account.");
+    expect(message).not.toContain("azurerm_role_assignment.extra");
   });
 
   test("through a chain of pass-throughs, whatever order they are written in", () => {
@@ -278,16 +294,18 @@ describe("side doors: what stands for the integration's resources", () => {
         s.addOverride("resource.terraform_data.hop_b", { input: ref(i.storageAccount, "id") });
         ownerOn("${terraform_data.hop_a.output}")(i, s);
       }),
-    ).toThrow("[LeastPrivilegeRoles] resource.azurerm_role_assignment.extra");
+    ).toThrow("[OutsideThePlan] resource.azurerm_role_assignment.extra");
   });
 
-  test("a resource that only refers to the account is not the account", () => {
-    expect(
+  test("whatever refers to the account touches it, and so does whatever refers to that (the taint spreads)", () => {
+    const message = failure(
       synthWith((i, s) => {
         s.addOverride("resource.azurerm_key_vault.vault", { name: "kv", tags: { account: ref(i.storageAccount, "id") } });
         ownerOn("${azurerm_key_vault.vault.id}")(i, s);
       }),
-    ).not.toThrow();
+    );
+    expect(message).toContain("[OutsideThePlan] resource.azurerm_key_vault.vault refers to azurerm_storage_account.");
+    expect(message).toContain('[OutsideThePlan] resource.azurerm_role_assignment.extra grants "Owner" and refers to azurerm_key_vault.vault.id, which refers to azurerm_storage_account.');
   });
 
   test("a data source stands for what it looks up, and only that", () => {
@@ -297,11 +315,18 @@ describe("side doors: what stands for the integration's resources", () => {
         s.addOverride("data.azurerm_resource_group.rg", { name: "RG-XSHIELD-TEST" });
         ownerOn("${data.azurerm_resource_group.rg.id}")(i, s);
       }),
-    ).toThrow("[LeastPrivilegeRoles] resource.azurerm_role_assignment.extra grants");
-    // A data source of another kind that merely mentions the account's name does not stand for it.
+    ).toThrow("[OutsideThePlan] resource.azurerm_role_assignment.extra grants");
+    // Any element that spells the account's name out touches it, whatever it looks up.
     expect(
       synthWith((i, s) => {
         s.addOverride("data.azurerm_key_vault.vault", { name: "kv", resource_group_name: "stxshieldtest" });
+        ownerOn("${data.azurerm_key_vault.vault.id}")(i, s);
+      }),
+    ).toThrow('[OutsideThePlan] data.azurerm_key_vault.vault spells out the name of the integration\'s storage account, "stxshieldtest" (at data.azurerm_key_vault.vault.resource_group_name)');
+    // …but not a name that only starts with it.
+    expect(
+      synthWith((i, s) => {
+        s.addOverride("data.azurerm_key_vault.vault", { name: "kv", resource_group_name: "stxshieldtest2" });
         ownerOn("${data.azurerm_key_vault.vault.id}")(i, s);
       }),
     ).not.toThrow();
@@ -317,7 +342,7 @@ describe("side doors: what stands for the integration's resources", () => {
         },
         { applicationDisplayName: name },
       ),
-    ).toThrow("[SecretLifetime] resource.azuread_application_password.extra adds a credential");
+    ).toThrow("[OutsideThePlan] resource.azuread_application_password.extra adds a client secret and refers to data.azuread_application.app.id, which spells out the display name of the integration's application");
     expect(
       synthWith(
         (_, s) => {
@@ -326,7 +351,7 @@ describe("side doors: what stands for the integration's resources", () => {
         },
         { applicationDisplayName: name },
       ),
-    ).toThrow("[LeastPrivilegeRoles] resource.azurerm_role_assignment.extra grants");
+    ).toThrow("[OutsideThePlan] resource.azurerm_role_assignment.extra grants");
   });
 
   test("a service principal looked up by the application's client id is the integration's principal", () => {
@@ -335,7 +360,7 @@ describe("side doors: what stands for the integration's resources", () => {
         s.addOverride("data.azuread_service_principal.sp", { client_id: ref(i.application, "client_id") });
         s.addOverride("resource.azurerm_role_assignment.extra", { scope: "/subscriptions/x", role_definition_name: "Owner", principal_id: "${data.azuread_service_principal.sp.object_id}" });
       }),
-    ).toThrow("[LeastPrivilegeRoles] resource.azurerm_role_assignment.extra grants");
+    ).toThrow("[OutsideThePlan] resource.azurerm_role_assignment.extra grants");
   });
 
   test("a local that is exactly the resource group's name stands for it; one that only contains it does not", () => {
@@ -344,7 +369,7 @@ describe("side doors: what stands for the integration's resources", () => {
         s.addOverride("locals.rg", "RG-XSHIELD-TEST");
         ownerOn("/subscriptions/x/resourceGroups/${local.rg}")(i, s);
       }),
-    ).toThrow("[LeastPrivilegeRoles]");
+    ).toThrow("[OutsideThePlan]");
     expect(
       synthWith((i, s) => {
         s.addOverride("locals.rg", "rg-xshield-test-logs");
@@ -362,84 +387,82 @@ describe("side doors: what stands for the integration's resources", () => {
           default_action: "Allow",
         });
       }),
-    ).toThrow("[FirewallDenyByDefault] resource.azurerm_storage_account_network_rules.open");
+    ).toThrow("[OutsideThePlan] resource.azurerm_storage_account_network_rules.open");
   });
 });
 
 describe("side doors: each kind of element, on the account and elsewhere", () => {
   const ACCOUNT_ID = "/subscriptions/x/resourceGroups/rg-xshield-test/providers/Microsoft.Storage/storageAccounts/stxshieldtest";
-  const OTHER_ID = "/subscriptions/x/resourceGroups/rg-xshield-test/providers/Microsoft.Storage/storageAccounts/stxshieldtest2";
+  const OTHER_ID = "/subscriptions/x/resourceGroups/rg-other/providers/Microsoft.Storage/storageAccounts/stxshieldtest2";
 
-  test.each<[string, string, (id: string) => object, BaselineRule]>([
-    ["network rules", "azurerm_storage_account_network_rules", (id) => ({ storage_account_id: id, default_action: "Allow" }), "FirewallDenyByDefault"],
-    ["a local user", "azurerm_storage_account_local_user", (id) => ({ storage_account_id: id, name: "u" }), "LocalUsersDisabled"],
-    ["object replication", "azurerm_storage_object_replication", (id) => ({ source_storage_account_id: id, destination_storage_account_id: "/x" }), "CrossTenantReplicationDisabled"],
-    ["a public container", "azurerm_storage_container", (id) => ({ storage_account_id: id, name: "c", container_access_type: "blob" }), "NoPublicBlobAccess"],
-    ["an event subscription", "azurerm_eventgrid_event_subscription", (id) => ({ scope: id, name: "s" }), "EventDeliveryScoped"],
-    ["another system topic", "azurerm_eventgrid_system_topic", (id) => ({ source_resource_id: id, name: "t" }), "EventDeliveryScoped"],
-    ["an Owner role", "azurerm_role_assignment", (id) => ({ scope: id, role_definition_name: "Owner", principal_id: OBJECT_ID }), "LeastPrivilegeRoles"],
-  ])("%s: on the account's id written out fails; on another account passes", (_, type, body, rule) => {
-    expect(synthWith(raw(`resource.${type}.side`, body(ACCOUNT_ID)))).toThrow(`[${rule}] resource.${type}.side`);
+  test.each<[string, string, (id: string) => object, string]>([
+    ["network rules", "azurerm_storage_account_network_rules", (id) => ({ storage_account_id: id, default_action: "Allow" }), "sets firewall rules"],
+    ["a local user", "azurerm_storage_account_local_user", (id) => ({ storage_account_id: id, name: "u" }), "adds a local user"],
+    ["object replication", "azurerm_storage_object_replication", (id) => ({ source_storage_account_id: id, destination_storage_account_id: "/x" }), "replicates blobs"],
+    ["a public container", "azurerm_storage_container", (id) => ({ storage_account_id: id, name: "c", container_access_type: "blob" }), 'is a container (access "blob")'],
+    ["a private container", "azurerm_storage_container", (id) => ({ storage_account_id: id, name: "c" }), 'is a container (access "private")'],
+    ["an event subscription", "azurerm_eventgrid_event_subscription", (id) => ({ scope: id, name: "s" }), "subscribes to events"],
+    ["another system topic", "azurerm_eventgrid_system_topic", (id) => ({ source_resource_id: id, name: "t" }), "makes a system topic"],
+    ["an Owner role", "azurerm_role_assignment", (id) => ({ scope: id, role_definition_name: "Owner", principal_id: OBJECT_ID }), 'grants "Owner"'],
+  ])("%s: on the account's id written out fails; on another account passes", (_, type, body, does) => {
+    expect(synthWith(raw(`resource.${type}.side`, body(ACCOUNT_ID)))).toThrow(`[OutsideThePlan] resource.${type}.side ${does} and spells out the name of the integration's storage account`);
     expect(synthWith(raw(`resource.${type}.side`, body(OTHER_ID)))).not.toThrow();
   });
 
-  test("a container in the account without an access type is private", () => {
-    expect(synthWith(raw("resource.azurerm_storage_container.side", { storage_account_id: ACCOUNT_ID, name: "c" }))).not.toThrow();
-    expect(synthWith(raw("resource.azurerm_storage_container.side", { storage_account_id: ACCOUNT_ID, name: "c", container_access_type: "private" }))).not.toThrow();
-  });
-
   test("a role on the resource group covers the account, with or without a trailing slash; a group that only starts with its name does not", () => {
-    expect(synthWith(ownerOn("/subscriptions/x/resourceGroups/rg-xshield-test/"))).toThrow("[LeastPrivilegeRoles]");
-    expect(synthWith((i, s) => ownerOn(ref(i.resourceGroup!, "id"))(i, s))).toThrow("[LeastPrivilegeRoles]");
+    expect(synthWith(ownerOn("/subscriptions/x/resourceGroups/rg-xshield-test/"))).toThrow("[OutsideThePlan]");
+    expect(synthWith((i, s) => ownerOn(ref(i.resourceGroup!, "id"))(i, s))).toThrow("[OutsideThePlan]");
     expect(synthWith(ownerOn("/subscriptions/x/resourceGroups/rg-xshield-test-2"))).not.toThrow();
     expect(synthWith(ownerOn("/subscriptions/x"))).not.toThrow();
   });
 
-  test("suppressing notifications: the integration's alerts or their group, only when there are alerts", () => {
+  test("suppressing notifications: on the integration's alerts, or on its resource group", () => {
     const suppress = (scopes: (i: XshieldMdeIntegration) => unknown[]): Tweak => (i, s) =>
       s.addOverride("resource.azurerm_monitor_alert_processing_rule_suppression.quiet", { name: "quiet", scopes: scopes(i) });
-    expect(synthWith(suppress((i) => [ref(i.alerts!.noEvents, "id")]), ALERTS)).toThrow("[AlertsIntact] resource.azurerm_monitor_alert_processing_rule_suppression.quiet");
-    expect(synthWith(suppress(() => ["/subscriptions/x/resourceGroups/rg-xshield-test"]), ALERTS)).toThrow("[AlertsIntact]");
+    expect(synthWith(suppress((i) => [ref(i.alerts!.noEvents, "id")]), ALERTS)).toThrow("[OutsideThePlan] resource.azurerm_monitor_alert_processing_rule_suppression.quiet suppresses alert notifications");
+    expect(synthWith(suppress(() => ["/subscriptions/x/resourceGroups/rg-xshield-test"]), ALERTS)).toThrow("[OutsideThePlan]");
+    expect(synthWith(suppress(() => ["/subscriptions/x/resourceGroups/rg-xshield-test"]))).toThrow("[OutsideThePlan]");
     expect(synthWith(suppress(() => ["/subscriptions/x", "/subscriptions/x/resourceGroups/rg-other"]), ALERTS)).not.toThrow();
-    expect(synthWith(suppress(() => ["/subscriptions/x/resourceGroups/rg-xshield-test"]))).not.toThrow();
   });
 
   test.each([
-    ["azuread_application_password", "SecretLifetime"],
-    ["azuread_application_certificate", "SecretLifetime"],
-    ["azuread_application_federated_identity_credential", "SecretLifetime"],
-    ["azuread_application_flexible_federated_identity_credential", "SecretLifetime"],
-    ["azuread_service_principal_password", "SecretLifetime"],
-    ["azuread_service_principal_certificate", "SecretLifetime"],
-    ["azuread_service_principal_token_signing_certificate", "SecretLifetime"],
-    ["azuread_application_api_access", "SingleTenantApplication"],
-    ["azuread_application_owner", "SingleTenantApplication"],
-  ])("%s on the integration's application: [%s]", (type, rule) => {
-    expect(synthWith((i, s) => s.addOverride(`resource.${type}.side`, { application_id: ref(i.application, "id") }))).toThrow(`[${rule}] resource.${type}.side`);
+    ["azuread_application_password", "adds a client secret"],
+    ["azuread_application_certificate", "adds a certificate credential"],
+    ["azuread_application_federated_identity_credential", "adds a federated credential"],
+    ["azuread_application_flexible_federated_identity_credential", "adds a federated credential"],
+    ["azuread_service_principal_password", "adds a service principal secret"],
+    ["azuread_service_principal_certificate", "adds a service principal certificate"],
+    ["azuread_service_principal_token_signing_certificate", "adds a token signing certificate"],
+    ["azuread_application_api_access", "adds API permissions"],
+    ["azuread_application_owner", "refers to"],
+  ])("%s on the integration's application: refused, saying what it does", (type, does) => {
+    expect(synthWith((i, s) => s.addOverride(`resource.${type}.side`, { application_id: ref(i.application, "id") }))).toThrow(`[OutsideThePlan] resource.${type}.side ${does}`);
   });
 
   test("modules that receive the application, a principal or the secret", () => {
     for (const value of [(i: XshieldMdeIntegration) => ref(i.application, "client_id"), (i: XshieldMdeIntegration) => ref(i.servicePrincipal, "object_id"), (i: XshieldMdeIntegration) => ref(i.clientSecretSlotA, "value")]) {
       expect(synthWith((i, s) => s.addOverride("module.helper", { source: "./helper", input: value(i) }))).toThrow(
-        "[LeastPrivilegeRoles] module.helper receives the integration's application, principal or client secret",
+        /\[(OutsideThePlan|SecretLifetime)\] module\.helper passes it to a module, which the guard cannot see into and refers to/,
       );
     }
     expect(synthWith(raw("module.helper", { source: "./helper", input: "unrelated" }))).not.toThrow();
   });
 
-  test("outputs and locals: only the secret needs care, and nonsensitive() is found with spaces", () => {
+  test("outputs and locals: of non-secret values they are harmless; of the secret only a sensitive output of exactly it is", () => {
     expect(synthWith(raw("output.plain", { value: "not a secret" }))).not.toThrow();
     expect(synthWith((i, s) => s.addOverride("output.plain", { value: ref(i.application, "client_id") }))).not.toThrow();
+    expect(synthWith((i, s) => s.addOverride("locals.id", ref(i.application, "client_id")))).not.toThrow();
     expect(synthWith((i, s) => s.addOverride("output.leak", { value: `\${nonsensitive (${ref(i.clientSecretSlotA, "value").slice(2, -1)})}`, sensitive: true }))).toThrow(
-      "[SecretLifetime] output.leak.value calls nonsensitive()",
+      "[SecretLifetime] output.leak refers to azuread_application_password.",
     );
-    expect(synthWith((i, s) => s.addOverride("locals.shown", `\${nonsensitive\t(${ref(i.clientSecretSlotA, "value").slice(2, -1)})}`))).toThrow("[SecretLifetime] locals.shown calls nonsensitive()");
+    expect(synthWith((i, s) => s.addOverride("locals.shown", `\${nonsensitive\t(${ref(i.clientSecretSlotA, "value").slice(2, -1)})}`))).toThrow("[SecretLifetime] locals.shown refers to");
+    expect(synthWith((i, s) => s.addOverride("locals.held", ref(i.clientSecretSlotA, "value")))).toThrow("[SecretLifetime] locals.held refers to");
     expect(synthWith(raw("locals.other", "${nonsensitive(var.password)}"))).not.toThrow();
   });
 
   test("a reference with spaces only after its dots, or line breaks and tabs around them, is the same reference", () => {
-    expect(synthWith((i, s) => ownerOn(`\${azurerm_storage_account. ${i.storageAccount.friendlyUniqueId}. id}`)(i, s))).toThrow("[LeastPrivilegeRoles]");
-    expect(synthWith((i, s) => ownerOn(`\${azurerm_storage_account\n  .${i.storageAccount.friendlyUniqueId}\n\t.id}`)(i, s))).toThrow("[LeastPrivilegeRoles]");
+    expect(synthWith((i, s) => ownerOn(`\${azurerm_storage_account. ${i.storageAccount.friendlyUniqueId}. id}`)(i, s))).toThrow("[OutsideThePlan]");
+    expect(synthWith((i, s) => ownerOn(`\${azurerm_storage_account\n  .${i.storageAccount.friendlyUniqueId}\n\t.id}`)(i, s))).toThrow("[OutsideThePlan]");
   });
 });
 
@@ -447,7 +470,7 @@ describe("how violations and exceptions are reported", () => {
   test("an exception for a rule nothing breaks is reported next to the violations of other rules", () => {
     const message = failure(synthWith((i) => i.storageAccount.addOverride("min_tls_version", "TLS1_0"), { baselineExceptions: [exception("HttpsOnly")] }));
     expect(message).toContain("[MinimumTls12]");
-    expect(message).toContain("baselineExceptions[0] (HttpsOnly): nothing breaks this rule");
+    expect(message).toContain("baselineExceptions[0] (HttpsOnly): nothing it names breaks the baseline");
   });
 
   test("a violation explains each broken rule once and how to excuse it", () => {
@@ -459,30 +482,16 @@ describe("how violations and exceptions are reported", () => {
         i.storageAccount.addOverride("sftp_enabled", true);
       }),
     );
-    expect(message).toMatch(/\nEach rule: MinimumTls12: [^;]+; HttpsOnly: [^;]+; LocalUsersDisabled: [^\n]+\.\n/);
+    expect(message).toMatch(/\nEach rule: HttpsOnly: [^;]+; LocalUsersDisabled: [^;]+; MinimumTls12: [^\n]+\.\n/);
     expect(message.match(/LocalUsersDisabled: /g)).toHaveLength(1);
-    expect(message).toContain("add { rule, reason } to the baselineExceptions prop");
+    expect(message).toContain('add to the baselineExceptions prop of XshieldMdeIntegration, with a reason a reviewer understands: { rule: "HttpsOnly", reason: "…" }, { rule: "LocalUsersDisabled", reason: "…" }, { rule: "MinimumTls12", reason: "…" };');
   });
 
   test("an error that is only about an unused exception neither explains rules nor suggests another exception", () => {
     const message = failure(synthWith(() => undefined, { baselineExceptions: [exception("HttpsOnly")] }));
-    expect(message).toContain("baselineExceptions[0] (HttpsOnly): nothing breaks this rule");
+    expect(message).toContain("baselineExceptions[0] (HttpsOnly): nothing it names breaks the baseline");
     expect(message).not.toContain("Each rule");
-    expect(message).not.toContain("add { rule, reason }");
-  });
-});
-
-describe("the plan itself", () => {
-  test("a secret lifetime above Entra ID's 24 months is refused by the guard too, not only by validation", () => {
-    const stack = new TerraformStack(Testing.app(), "test");
-    const integration = new XshieldMdeIntegration(stack, "integration", VALID_PROPS);
-    const json = JSON.parse(Testing.synth(stack)) as TerraformJson;
-    // The plan the construct hands the guard (a private method: the guard is tested on its own here).
-    const plan = (integration as unknown as { baselinePlan(): BaselinePlan }).baselinePlan();
-    expect(findBaselineViolations(json, plan)).toEqual([]);
-    expect(findBaselineViolations(json, { ...plan, secretLifetimeMonths: 25 })).toEqual([
-      { rule: "SecretLifetime", path: plan.subject, message: "plans secrets that live 25 months; Entra ID and the baseline allow at most 24." },
-    ]);
+    expect(message).not.toContain("If this is deliberate");
   });
 });
 
@@ -532,21 +541,16 @@ describe("the integration's own containers and firewall", () => {
     expect(synthWith((i) => i.storageAccount.addOverride("network_rules.ip_rules", undefined))).not.toThrow();
   });
 
-  test("outside SelectedNetworks no IP rule is planned, whatever the plan's list holds", () => {
-    const stack = new TerraformStack(Testing.app(), "test");
-    const integration = new XshieldMdeIntegration(stack, "integration", VALID_PROPS);
-    integration.storageAccount.addOverride("network_rules.ip_rules", ["20.50.60.0/28"]);
-    const plan = (integration as unknown as { baselinePlan(): BaselinePlan }).baselinePlan();
-    const json = JSON.parse(Testing.synth(stack)) as TerraformJson;
-    const access = { ...plan.access, allowedIpRanges: ["20.50.60.0/28"] };
-    expect(findBaselineViolations(json, { ...plan, access: { ...access, publicNetworkAccess: "SelectedNetworks" } })).toEqual([]);
-    expect(findBaselineViolations(json, { ...plan, access: { ...access, publicNetworkAccess: "Enabled" } }).map((v) => v.rule)).toContain("FirewallDenyByDefault");
+  test("outside SelectedNetworks no IP rule is planned, whatever allowedIpRanges holds", () => {
+    const open: Tweak = (i) => i.storageAccount.addOverride("network_rules.ip_rules", ["20.50.60.0/28"]);
+    expect(synthWith(open)).not.toThrow();
+    expect(synthWith(open, { publicNetworkAccess: "Enabled", allowedIpRanges: [] })).toThrow(/\[FirewallDenyByDefault\] .*network_rules\.ip_rules lets through \["20\.50\.60\.0\/28"\]/);
   });
 });
 
 describe("side doors: names and scopes at their edges", () => {
   test("the account's id written out in another case is still the account", () => {
-    expect(synthWith(ownerOn("/subscriptions/x/resourcegroups/RG/providers/microsoft.storage/storageaccounts/STXSHIELDTEST"))).toThrow("[LeastPrivilegeRoles]");
+    expect(synthWith(ownerOn("/subscriptions/x/resourcegroups/RG/providers/microsoft.storage/storageaccounts/STXSHIELDTEST"))).toThrow("[OutsideThePlan]");
   });
 
   test("with token names (no literal to compare), references are still found and nothing else is flagged", () => {
@@ -557,25 +561,25 @@ describe("side doors: names and scopes at their edges", () => {
       tweak(integration, stack);
       return Testing.synth(stack);
     };
-    expect(withTokenNames((i, s) => ownerOn(ref(i.storageAccount, "id"))(i, s))).toThrow("[LeastPrivilegeRoles]");
-    expect(withTokenNames((i, s) => ownerOn(ref(i.resourceGroup!, "id"))(i, s))).toThrow("[LeastPrivilegeRoles]");
+    expect(withTokenNames((i, s) => ownerOn(ref(i.storageAccount, "id"))(i, s))).toThrow("[OutsideThePlan]");
+    expect(withTokenNames((i, s) => ownerOn(ref(i.resourceGroup!, "id"))(i, s))).toThrow("[OutsideThePlan]");
     expect(withTokenNames(ownerOn("/subscriptions/x/resourceGroups/rg-xshield-test/providers/Microsoft.Storage/storageAccounts/other"))).not.toThrow();
   });
 
   test("a scope that is not text: a list holding the account is caught, a number is nothing", () => {
-    expect(synthWith((i, s) => ownerOn([ref(i.storageAccount, "id")] as unknown as string)(i, s))).toThrow("[LeastPrivilegeRoles]");
+    expect(synthWith((i, s) => ownerOn([ref(i.storageAccount, "id")] as unknown as string)(i, s))).toThrow("[OutsideThePlan]");
     expect(synthWith(ownerOn(42 as unknown as string))).not.toThrow();
   });
 
-  test("a resource inside the resource group is not the group", () => {
-    expect(synthWith((i, s) => ownerOn(`${ref(i.resourceGroup!, "id")}/providers/Microsoft.KeyVault/vaults/kv`)(i, s))).not.toThrow();
-    expect(synthWith((i, s) => ownerOn(`${ref(i.resourceGroup!, "id")}/`)(i, s))).toThrow("[LeastPrivilegeRoles]");
+  test("a role on anything in the resource group the construct made touches it: the group, or a resource inside it", () => {
+    expect(synthWith((i, s) => ownerOn(`${ref(i.resourceGroup!, "id")}/providers/Microsoft.KeyVault/vaults/kv`)(i, s))).toThrow("[OutsideThePlan] resource.azurerm_role_assignment.extra");
+    expect(synthWith((i, s) => ownerOn(`${ref(i.resourceGroup!, "id")}/`)(i, s))).toThrow("[OutsideThePlan]");
   });
 
   test("an existing resource group, looked up by the construct, is the group", () => {
     expect(
       synthWith((i, s) => ownerOn(`\${data.azurerm_resource_group.${i.existingResourceGroup!.friendlyUniqueId}.id}`)(i, s), { createResourceGroup: false }),
-    ).toThrow("[LeastPrivilegeRoles]");
+    ).toThrow("[OutsideThePlan]");
   });
 
   test("suppression scopes: one of them on the group is enough", () => {
@@ -584,13 +588,13 @@ describe("side doors: names and scopes at their edges", () => {
         raw("resource.azurerm_monitor_alert_processing_rule_suppression.quiet", { name: "quiet", scopes: ["/subscriptions/x/resourceGroups/rg-other", "/subscriptions/x/resourceGroups/rg-xshield-test"] }),
         ALERTS,
       ),
-    ).toThrow("[AlertsIntact]");
+    ).toThrow("[OutsideThePlan]");
   });
 
   test("a name right after a word, separated only by a line break or a comment, is still a reference", () => {
     for (const gap of ["\n", "\t", "/* the account */"]) {
       expect(synthWith((i, s) => ownerOn(`\${one([for id in${gap}azurerm_storage_account.${i.storageAccount.friendlyUniqueId}[*].id : id])}`)(i, s))).toThrow(
-        "[LeastPrivilegeRoles]",
+        "[OutsideThePlan]",
       );
     }
   });
@@ -603,7 +607,7 @@ describe("side doors: what stands for the integration, and what does not", () =>
         s.addOverride("locals.account", "stxshieldtest");
         ownerOn("/subscriptions/x/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/${local.account}")(i, s);
       }),
-    ).toThrow("[LeastPrivilegeRoles]");
+    ).toThrow("[OutsideThePlan]");
   });
 
   test("a module's output that passes the account's id on", () => {
@@ -612,7 +616,7 @@ describe("side doors: what stands for the integration, and what does not", () =>
         s.addOverride("module.wrap", { source: "./wrap", account: ref(i.storageAccount, "id") });
         ownerOn("${module.wrap.account_id}")(i, s);
       }),
-    ).toThrow("[LeastPrivilegeRoles]");
+    ).toThrow("[OutsideThePlan]");
   });
 
   test.each([
@@ -625,7 +629,7 @@ describe("side doors: what stands for the integration, and what does not", () =>
         s.addOverride(`data.${type}.lookup`, body(i));
         ownerOn(`\${data.${type}.lookup.id}`)(i, s);
       }),
-    ).toThrow("[LeastPrivilegeRoles]");
+    ).toThrow("[OutsideThePlan]");
   });
 
   test("the application looked up by reference", () => {
@@ -634,21 +638,23 @@ describe("side doors: what stands for the integration, and what does not", () =>
         s.addOverride("data.azuread_application.lookup", { client_id: ref(i.application, "client_id") });
         s.addOverride("resource.azuread_application_password.extra", { application_id: "${data.azuread_application.lookup.id}" });
       }),
-    ).toThrow("[SecretLifetime] resource.azuread_application_password.extra");
+    ).toThrow("[OutsideThePlan] resource.azuread_application_password.extra adds a client secret and refers to data.azuread_application.lookup.id, which refers to azuread_application.");
   });
 
-  test("a data source that only reads the account is not the account", () => {
-    expect(
+  test("a data source that only reads the account touches it too, and what reads the data source", () => {
+    const message = failure(
       synthWith((i, s) => {
         s.addOverride("data.azurerm_monitor_diagnostic_categories.account", { resource_id: ref(i.storageAccount, "id") });
         ownerOn("${data.azurerm_monitor_diagnostic_categories.account.id}")(i, s);
       }),
-    ).not.toThrow();
+    );
+    expect(message).toContain("[OutsideThePlan] data.azurerm_monitor_diagnostic_categories.account refers to azurerm_storage_account.");
+    expect(message).toContain("[OutsideThePlan] resource.azurerm_role_assignment.extra grants \"Owner\" and refers to data.azurerm_monitor_diagnostic_categories.account.id, which refers to");
   });
 
-  test("the application's name or client id used elsewhere is not the application's principal", () => {
+  test("the application's display name in a resource is no lookup; the client id in a vault is a touch; a lookup by either is one", () => {
     const name = "Xshield MDE Integration (test)";
-    // A group named after the application, through a local that holds its display name.
+    // A group named after the application, through a local that holds its display name: a name, not a lookup.
     expect(
       synthWith(
         (_, s) => {
@@ -658,22 +664,25 @@ describe("side doors: what stands for the integration, and what does not", () =>
         { applicationDisplayName: name },
       ),
     ).not.toThrow();
-    // The client id kept in a vault, directly or through a local.
-    expect(
+    // The client id kept in a vault, directly or through a local: each vault secret touches the application.
+    const message = failure(
       synthWith((i, s) => {
         s.addOverride("locals.client_id", ref(i.application, "client_id"));
         s.addOverride("resource.azurerm_key_vault_secret.client_id", { name: "client-id", value: "${local.client_id}", key_vault_id: "/x" });
         s.addOverride("resource.azurerm_key_vault_secret.direct", { name: "client-id-2", value: ref(i.application, "client_id"), key_vault_id: "/x" });
       }),
-    ).not.toThrow();
-    // The application (not its principal) looked up through its principal's client id: its object id is no principal.
+    );
+    expect(message.split("\n").filter((l) => l.startsWith("  - ")).map((l) => /^  - \[(\w+)\] (\S+)/.exec(l)!.slice(1, 3)).sort()).toEqual([
+      ["OutsideThePlan", "resource.azurerm_key_vault_secret.client_id"],
+      ["OutsideThePlan", "resource.azurerm_key_vault_secret.direct"],
+    ]);
+    // The application looked up through its principal's client id, or by its display name.
     expect(
       synthWith((i, s) => {
         s.addOverride("data.azuread_application.app", { client_id: ref(i.servicePrincipal, "client_id") });
         s.addOverride("resource.azurerm_role_assignment.extra", { scope: "/subscriptions/x", role_definition_name: "Reader", principal_id: "${data.azuread_application.app.object_id}" });
       }),
-    ).not.toThrow();
-    // The application (not its principal) looked up by name: its object id is no principal.
+    ).toThrow("[OutsideThePlan] data.azuread_application.app refers to azuread_service_principal.");
     expect(
       synthWith(
         (_, s) => {
@@ -682,7 +691,7 @@ describe("side doors: what stands for the integration, and what does not", () =>
         },
         { applicationDisplayName: name },
       ),
-    ).not.toThrow();
+    ).toThrow(`[OutsideThePlan] data.azuread_application.app spells out the display name of the integration's application, "${name}"`);
   });
 });
 
@@ -702,15 +711,15 @@ describe("the error, line by line", () => {
     expect(lines).toHaveLength(5);
     expect(lines[0]).toMatch(/^SecureBaselineError: Secure baseline violated in .+; nothing was synthesized\.$/);
     expect(lines[1]).toBe(`  - [MinimumTls12] ${path}.min_tls_version is "TLS1_0"; the baseline requires "TLS1_2" or "TLS1_3".`);
-    expect(lines[2]).toMatch(/^ {2}- baselineExceptions\[0\] \(HttpsOnly\): nothing breaks this rule/);
+    expect(lines[2]).toMatch(/^ {2}- baselineExceptions\[0\] \(HttpsOnly\): nothing it names breaks the baseline/);
     expect(lines[3]).toMatch(/^Each rule: MinimumTls12: [^;]+\.$/);
-    expect(lines[4]).toMatch(/^If this is deliberate, add \{ rule, reason \} to the baselineExceptions prop/);
+    expect(lines[4]).toMatch(/^If this is deliberate, add to the baselineExceptions prop of XshieldMdeIntegration, with a reason a reviewer understands: \{ rule: "MinimumTls12", reason: "…" \}; otherwise remove the override or element that causes it\.$/);
   });
 
   test("only an unused exception: its line ends the error", () => {
     const lines = failure(synthWith(() => undefined, { baselineExceptions: [exception("HttpsOnly")] })).split("\n");
     expect(lines).toHaveLength(2);
-    expect(lines[1]).toMatch(/^ {2}- baselineExceptions\[0\] \(HttpsOnly\): nothing breaks this rule, so the exception would only hide a later weakening; remove it\.$/);
+    expect(lines[1]).toMatch(/^ {2}- baselineExceptions\[0\] \(HttpsOnly\): nothing it names breaks the baseline, so the exception would only hide a later weakening; remove it\.$/);
   });
 
   test.each<[string, unknown, string]>([

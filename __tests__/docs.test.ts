@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { ADOPTION_TABLE } from "../lib/adoption";
 import { BASELINE_RULES } from "../lib/props";
 import { synthIntegration } from "./support/synth";
 
@@ -33,7 +34,7 @@ describe("README", () => {
     const entries = s
       .all("azurerm_monitor_metric_alert")
       .map(([, body]) => /README: Troubleshooting > ([^.]+)\./.exec(String(body.description))?.[1]);
-    expect(entries).toHaveLength(4);
+    expect(entries).toHaveLength(5);
     for (const entry of entries) {
       expect(README).toContain(`### ${entry}\n`);
     }
@@ -51,5 +52,22 @@ describe("README", () => {
     const links = [...README.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1]);
     expect(links.length).toBeGreaterThan(5);
     expect(links.filter((l) => !headings.has(l))).toEqual([]);
+  });
+
+  test("the adoption path: a section near the Quick start, its details page naming every adoptable field, and help listing the command", () => {
+    const sections = [...README.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
+    expect(sections.indexOf("Already set up by hand?")).toBe(sections.indexOf("Quick start") + 1);
+    const section = /## Already set up by hand\?\n([\s\S]*?)\n## /.exec(README)?.[1] ?? "";
+    expect(section).toContain("npm run adopt -- dev");
+    expect(section.replace(/\s+/g, " ")).toContain("Secrets are never imported (Terraform cannot read them)");
+    expect(section).toContain("[docs/adopt.md](docs/adopt.md)");
+    const details = readFileSync(join(ROOT, "docs", "adopt.md"), "utf8");
+    for (const [field, row] of Object.entries(ADOPTION_TABLE)) {
+      expect({ field, named: details.includes(`\`${field}\``) }).toEqual({ field, named: true });
+      if (row.resourceType !== "azurerm_role_assignment") {
+        expect({ field, form: details.includes(row.format) }).toEqual({ field, form: true });
+      }
+    }
+    expect(readFileSync(join(ROOT, "help"), "utf8")).toMatch(/^ {4}npm run adopt -- <env> /m);
   });
 });

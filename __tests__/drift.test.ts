@@ -16,7 +16,7 @@ import { checkDrift, DriftOptions } from "../lib/cli/drift";
 import { driftPlan, DriftPlanError } from "../lib/cli/drift-plan";
 import type { DeployedOutputs } from "../lib/cli/outputs";
 import { DEFENDER_API_CLIENT_ID, ROLES } from "../lib/constants";
-import { emptyLiveAzure, FakeAzure, LiveAzure, startFakeAzure } from "./support/fake-azure";
+import { emptyLiveAzure, FakeLiveAzure, LiveAzure, startFakeLiveAzure } from "./support/fake-live-azure";
 import { FakeEntra, startFakeEntra } from "./support/fake-entra";
 import { FakeStorage, startFakeStorage } from "./support/fake-storage";
 import { createTestCertificate, TestCertificate } from "./support/tls-cert";
@@ -180,7 +180,7 @@ function grant(appRoleId: string): Json {
 
 let cert: TestCertificate;
 let entra: FakeEntra;
-let azure: FakeAzure;
+let azure: FakeLiveAzure;
 let storage: FakeStorage;
 let workDir: string;
 let credential: TokenCredential;
@@ -190,7 +190,7 @@ beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), "drift-"));
   [entra, azure, storage] = await Promise.all([
     startFakeEntra({ certPem: cert.certPem, keyPem: cert.keyPem, apps: [integration, operator] }),
-    startFakeAzure({ certPem: cert.certPem, keyPem: cert.keyPem }),
+    startFakeLiveAzure({ certPem: cert.certPem, keyPem: cert.keyPem }),
     // verify's own checks are verify.test.ts's business: here storage refuses at once.
     startFakeStorage({ certPem: cert.certPem, keyPem: cert.keyPem, account: ACCOUNT, status: 403, errorCode: "AuthorizationFailure" }),
   ]);
@@ -283,7 +283,8 @@ describe("what --drift expects, read from the synthesized stack", () => {
       requiredResourceAccess: [{ resourceAppId: DEFENDER_API_CLIENT_ID, type: "Role", value: "Machine.Read.All" }],
       grantedRoles: [{ resourceAppId: DEFENDER_API_CLIENT_ID, type: "Role", value: "Machine.Read.All" }],
     });
-    expect(plan.softDelete).toBeUndefined();
+    // Soft delete is on by default (7 days for blobs and containers).
+    expect(plan.softDelete).toEqual({ blobDays: 7, containerDays: 7 });
     expect(plan.notCompared).toEqual([]);
   });
 
@@ -343,7 +344,7 @@ describe("verify --drift against Resource Manager and Graph", () => {
     expect(statusOf(results)).toEqual([
       "drift-sign-in:pass",
       "drift-storage-account:pass",
-      "drift-soft-delete:skip", // the dev stack asks for none
+      "drift-soft-delete:pass",
       "drift-containers:pass",
       "drift-role-assignments:pass",
       "drift-event-subscription:pass",
@@ -404,10 +405,14 @@ describe("verify --drift against Resource Manager and Graph", () => {
     expect(failures(same)).toEqual([]);
   });
 
-  test("soft delete, when the stack asks for it: off, or fewer days, is a failure", async () => {
+  test("soft delete, when the stack asks for it: off, or fewer days, is a failure; not asked for, not compared", async () => {
     const stack = devStack();
-    only(stack, "azurerm_storage_account").blob_properties = { delete_retention_policy: { days: 7 }, container_delete_retention_policy: { days: 7 } };
+    expect(only(stack, "azurerm_storage_account").blob_properties).toEqual({ delete_retention_policy: { days: 7 }, container_delete_retention_policy: { days: 7 } });
     expect(failures(await drift(matchingLive(), stack))).toEqual([]);
+    const without = devStack();
+    delete only(without, "azurerm_storage_account").blob_properties;
+    const notAsked = (await drift(drifted((l) => l.blobServices.clear()), without)).find((r) => r.check === "drift-soft-delete")!;
+    expect([notAsked.status, notAsked.message]).toEqual(["skip", "Not planned: the synthesized stack asks for no blob or container soft delete."]);
     const service = (live: LiveAzure) => live.blobServices.get(ACCOUNT_ID)!.properties as Json;
     const off = await drift(drifted((l) => (service(l).deleteRetentionPolicy = { enabled: false })), stack);
     expect(failures(off)).toEqual([
@@ -577,7 +582,7 @@ describe("npm run verify -- <env> --drift", () => {
     expect(report.slice(7).map((r) => `${r.check}:${r.status}`)).toEqual([
       "drift-sign-in:pass",
       "drift-storage-account:fail",
-      "drift-soft-delete:skip",
+      "drift-soft-delete:pass",
       "drift-containers:pass",
       "drift-role-assignments:pass",
       "drift-event-subscription:pass",

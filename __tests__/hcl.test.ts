@@ -5,7 +5,7 @@ import * as path from "path";
 import { parse } from "@cdktf/hcl2json";
 import { ENVIRONMENTS } from "../environments";
 import { synthesizeEnvironments } from "../tools/golden";
-import { SynthHclResult, synthHcl, terraformAvailable, unquoteDependsOn } from "../tools/synth-hcl";
+import { SynthHclResult, synthHcl, terraformAvailable, unquoteReferences } from "../tools/synth-hcl";
 
 type Block = { [key: string]: unknown };
 /** hcl2json: `resource.<type>.<name>` is a list of blocks; the JSON synth has the block itself. */
@@ -182,19 +182,50 @@ describe("what cdktf's HCL leaves out", () => {
   });
 });
 
-describe("unquoteDependsOn", () => {
-  test("unquotes resource and data addresses inside depends_on only", () => {
+describe("unquoteReferences", () => {
+  test("unquotes addresses in depends_on and replace_triggered_by, and attribute names in ignore_changes, nothing else", () => {
     const input = [
       'description = "depends on \\"a.b\\""',
       'depends_on = [\n  "azurerm_role_assignment.x_1",\n  "data.azuread_client_config.c",\n]',
+      'ignore_changes = [\n  "action",\n]',
+      'replace_triggered_by = [\n  "terraform_data.record_1",\n]',
       'owners = ["${data.x.y.object_id}"]',
+      'tags = ["action"]',
     ].join("\n");
-    expect(unquoteDependsOn(input)).toBe(
+    expect(unquoteReferences(input)).toBe(
       [
         'description = "depends on \\"a.b\\""',
         "depends_on = [\n  azurerm_role_assignment.x_1,\n  data.azuread_client_config.c,\n]",
+        "ignore_changes = [\n  action,\n]",
+        "replace_triggered_by = [\n  terraform_data.record_1,\n]",
         'owners = ["${data.x.y.object_id}"]',
+        'tags = ["action"]',
       ].join("\n"),
     );
+  });
+
+  test("the alerts' lifecycle block, as the HCL writes it, is one Terraform accepts (validated on a terraform_data stand-in)", () => {
+    if (!hasTerraform) {
+      console.warn("SKIPPED: `terraform` is not on PATH.");
+      return;
+    }
+    const prod = hcl.get("prod") as string;
+    const lifecycle = /resource "azurerm_monitor_metric_alert" "[^"]+" \{[\s\S]*?(\n  lifecycle \{[\s\S]*?\n  \})/.exec(prod)?.[1];
+    expect(lifecycle).toMatch(/replace_triggered_by = \[\n\s+terraform_data\.integration_alert-action-group-id_[0-9A-F]+,\n\s+\]/);
+    const record = /resource "terraform_data" "(integration_alert-action-group-id_[0-9A-F]+)"/.exec(prod)?.[1];
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "xshield-hcl-lifecycle-"));
+    try {
+      // The stand-in ignores "input" where the alert ignores "action": the same block otherwise.
+      fs.writeFileSync(
+        path.join(dir, "main.tf"),
+        `resource "terraform_data" "${record}" {\n  input = "x"\n}\n\nresource "terraform_data" "alert" {\n  input = "y"\n${lifecycle!.replace("action", "input")}\n}\n`,
+      );
+      const env = { ...process.env, TF_CLI_CONFIG_FILE: "/dev/null", TF_IN_AUTOMATION: "1" };
+      expect(spawnSync("terraform", ["init", "-input=false", "-no-color"], { cwd: dir, env, encoding: "utf8" }).status).toBe(0);
+      const validate = spawnSync("terraform", ["validate", "-no-color"], { cwd: dir, env, encoding: "utf8" });
+      expect({ status: validate.status, out: validate.stdout.trim() }).toEqual({ status: 0, out: "Success! The configuration is valid." });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -340,16 +340,21 @@ describe("options", () => {
     expect(s.one("azuread_service_principal").body.owners).toEqual(expected);
   });
 
+  test("owner ids are written in lower case, as Graph returns them, so the owners do not churn", () => {
+    const s = synthIntegration({ additionalOwnerObjectIds: ["AAAAAAAA-2222-3333-4444-55555555555F"] });
+    expect(s.one("azuread_application").body.owners).toEqual([s.dataRef("azuread_client_config", "object_id"), "aaaaaaaa-2222-3333-4444-55555555555f"]);
+  });
+
   test("publicNetworkAccess Enabled opens the firewall and drops the IP rules", () => {
     const sa = synthIntegration({ publicNetworkAccess: "Enabled", allowedIpRanges: [] }).one("azurerm_storage_account").body;
     expect(sa.public_network_access_enabled).toBe(true);
     expect(sa.network_rules).toMatchObject({ default_action: "Allow", ip_rules: [] });
   });
 
-  test("publicNetworkAccess Disabled turns public access off entirely", () => {
-    const sa = synthIntegration({ publicNetworkAccess: "Disabled", allowedIpRanges: [] }).one("azurerm_storage_account").body;
-    expect(sa.public_network_access_enabled).toBe(false);
-    expect(sa.network_rules).toMatchObject({ default_action: "Deny", ip_rules: [] });
+  test("public network access stays on in every mode: Event Grid and Defender deliver through it, behind the firewall's bypass", () => {
+    for (const publicNetworkAccess of ["SelectedNetworks", "Enabled"] as const) {
+      expect(synthIntegration({ publicNetworkAccess, allowedIpRanges: [] }).one("azurerm_storage_account").body.public_network_access_enabled).toBe(true);
+    }
   });
 
   test("sharedAccessKeyEnabled is the one switch that turns shared keys on", () => {
@@ -484,7 +489,9 @@ describe("a real tenant: the Streaming API operator, notification lifetime, data
       // A user or a group: Azure looks the principal up itself.
       expect(body.principal_type).toBeUndefined();
     }
-    expect(operators.map(([, body]) => body.principal_id).sort()).toEqual(["0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D", OPERATOR]);
+    // In lower case, as Azure returns object ids: principal_id is ForceNew (azurerm v4.55.0
+    // role_assignment_resource.go), so an id in another case would be replaced on every apply.
+    expect(operators.map(([, body]) => body.principal_id).sort()).toEqual(["0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", OPERATOR]);
     expect(synthIntegration().all("azurerm_role_assignment").filter(([name]) => name.includes("streaming-api-operator"))).toEqual([]);
   });
 

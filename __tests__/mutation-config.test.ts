@@ -19,15 +19,19 @@ describe("the passes of npm run mutation", () => {
 
   it("mutate every file of lib/, each in one pass", () => {
     const mutated = passes.flatMap((p) => p.mutate).sort();
-    const files = readdirSync(path.join(ROOT, "lib"))
+    const files = (readdirSync(path.join(ROOT, "lib"), { recursive: true }) as string[])
       .filter((f) => f.endsWith(".ts"))
-      .map((f) => `lib/${f}`)
+      .map((f) => `lib/${f.split(path.sep).join("/")}`)
       .sort();
     expect(mutated).toEqual(files);
   });
 
   it("name only suites that exist", () => {
-    const suites = new Set(readdirSync(path.join(ROOT, "__tests__")).filter((f) => f.endsWith(".test.ts")).map((f) => f.replace(/\.test\.ts$/, "")));
+    const suites = new Set(
+      (readdirSync(path.join(ROOT, "__tests__"), { recursive: true }) as string[])
+        .filter((f) => f.endsWith(".test.ts"))
+        .map((f) => f.split(path.sep).join("/").replace(/\.test\.ts$/, "")),
+    );
     for (const pass of passes) {
       for (const name of pass.tests) {
         expect(suites).toContain(name);

@@ -716,7 +716,7 @@ describe("baseline exceptions", () => {
 
   it("refuse an exception that is not an object with one problem, whatever its type", () => {
     for (const bad of ["SharedKeyDisabled", 7, null, true, [{ rule: "HttpsOnly", reason: "x".repeat(20) }]]) {
-      expect(baselineExceptionProblems(bad, "e", known)).toEqual([expect.stringMatching(/^e .*: must be an object \{ rule, reason \}/)]);
+      expect(baselineExceptionProblems(bad, "e", known)).toEqual([expect.stringMatching(/^e .*: must be an object \{ rule\?, element\?, reason \}/)]);
     }
   });
 

@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { App, TerraformStack } from "cdktf";
 import { buildApp, EnvironmentConfig, EnvironmentError } from "../lib/app";
-import { SecureBaselineError } from "../lib/baseline-guard";
+import { SecureBaselineError } from "../lib/guard";
 import { describeSynthFailure, synthEnvironments } from "../lib/synth";
 import { XshieldValidationError } from "../lib/validation";
 import { VALID_PROPS } from "./support/synth";

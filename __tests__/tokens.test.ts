@@ -15,9 +15,13 @@ const EVERY_PROP: Required<XshieldMdeIntegrationProps> = {
   clientSecretKeyVaultSecretName: "x",
   publicNetworkAccess: "SelectedNetworks",
   allowedIpRanges: [],
+  xshieldRegion: "northeurope",
   sharedAccessKeyEnabled: false,
   accountReplicationType: "LRS",
   blobRetentionDays: 30,
+  softDeleteRetentionDays: 7,
+  deleteLock: true,
+  diagnostics: { logAnalyticsWorkspaceId: "x" },
   eventDeliveryMaxAttempts: 30,
   eventTimeToLiveMinutes: 1440,
   rolePropagationWaitSeconds: 120,
@@ -92,6 +96,10 @@ const LITERAL_ONLY: readonly Prop[] = [
   "streamingApiOperatorObjectIds",
   "providers",
   "alerts",
+  "xshieldRegion",
+  "softDeleteRetentionDays",
+  "deleteLock",
+  "diagnostics",
 ];
 
 function variable(stack: TerraformStack, kind: VariableKind): unknown {

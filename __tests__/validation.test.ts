@@ -192,7 +192,7 @@ describe("one error per rule, naming the prop, the value and the rule", () => {
   it("publicNetworkAccess (checked at runtime for JavaScript callers)", () => {
     expectOneError(
       { publicNetworkAccess: loosely("Public"), allowedIpRanges: [] },
-      'publicNetworkAccess "Public": must be one of "SelectedNetworks", "Enabled", "Disabled"',
+      'publicNetworkAccess "Public": must be one of "SelectedNetworks", "Enabled";',
     );
   });
 
@@ -232,12 +232,7 @@ describe("one error per rule, naming the prop, the value and the rule", () => {
     );
   });
 
-  it("allowedIpRanges with publicNetworkAccess Disabled (an error, plus the Disabled warning)", () => {
-    const { errors, warnings } = validate({ publicNetworkAccess: "Disabled" });
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toContain('but publicNetworkAccess is "Disabled"');
-    expect(warnings).toHaveLength(1);
-  });
+
 
   it("tags: too many", () => {
     const tags = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`tag${i}`, "x"]));
@@ -327,13 +322,21 @@ describe("warnings: legal but probably a mistake", () => {
     );
   });
 
-  it("publicNetworkAccess Disabled", () => {
-    expectOneWarning(
-      { publicNetworkAccess: "Disabled", allowedIpRanges: [] },
-      'publicNetworkAccess "Disabled"',
-      "only private endpoints",
-      "Defender's Streaming API and Xshield both need one",
-    );
+  it("publicNetworkAccess Disabled is refused, saying why no event could be delivered", () => {
+    // Microsoft Learn, "Network security for Azure Event Grid resources": delivery through private
+    // endpoints is not possible; the trusted-service bypass does not apply with public access off.
+    expect(validate({ publicNetworkAccess: loosely("Disabled"), allowedIpRanges: [] }).errors).toEqual([
+      'publicNetworkAccess "Disabled": Event Grid cannot deliver events through private endpoints, and its delivery and dead-lettering to a firewalled account rely on the trusted-service bypass, which does not apply when public network access is disabled (Microsoft Learn, "Network security for Azure Event Grid resources"), so no event would ever reach the queue; use "SelectedNetworks" (the default: the firewall denies everything but trusted Azure services and allowedIpRanges).',
+    ]);
+  });
+
+  it("xshieldRegion: the account's own region warns that IP rules cannot let Xshield in; another region, or none, says nothing", () => {
+    // Microsoft Learn, "Configure Azure Storage firewalls and virtual networks": IP network rules
+    // have no effect on requests from the storage account's own Azure region.
+    expectOneWarning({ location: "westeurope", xshieldRegion: "West Europe" }, 'xshieldRegion "West Europe"', "no effect on requests from the account's own region");
+    expect(validate({ location: "westeurope", xshieldRegion: "northeurope" }).warnings).toEqual([]);
+    expect(validate({ location: "westeurope", xshieldRegion: "westeurope", publicNetworkAccess: "Enabled", allowedIpRanges: [] }).warnings).toEqual([]);
+    expect(validate({ xshieldRegion: loosely(" ") }).errors).toEqual([expect.stringMatching(/^xshieldRegion " ": must be the name of an Azure region/)]);
   });
 
   it("an unknown region", () => {
@@ -355,7 +358,7 @@ describe("warnings: legal but probably a mistake", () => {
     const exception = { rule: "SharedKeyDisabled" as const, reason: "Defender's Streaming API needs shared keys here." };
     expectOneWarning(
       { sharedAccessKeyEnabled: true, baselineExceptions: [exception, exception] },
-      'baselineExceptions[1].rule "SharedKeyDisabled": repeats baselineExceptions[0]',
+      "baselineExceptions[1]: repeats baselineExceptions[0] (SharedKeyDisabled); keep one.",
     );
   });
 });
@@ -583,14 +586,33 @@ describe("values a JavaScript caller could pass are refused once, without a cras
     expect(validate({ rolePropagationWaitSeconds: 0 }).errors).toEqual([]);
   });
 
+  it("a baseline exception that names an element, or a rule and an element, and one whose element is not a path or address", () => {
+    const reason = "The platform's diagnostics reviewed in SEC-1234.";
+    expect(validate({ baselineExceptions: [{ element: "security/diagnostics", reason }] }).errors).toEqual([]);
+    expect(validate({ baselineExceptions: [{ rule: "OutsideThePlan", element: "azurerm_monitor_diagnostic_setting.d", reason }] }).errors).toEqual([]);
+    for (const element of ["", " security/x", "security/x ", 7]) {
+      expect(validate({ baselineExceptions: loosely([{ element, reason }]) }).errors).toEqual([
+        expect.stringMatching(/^baselineExceptions\[0\]\.element .*: must be the element's construct path \(as synthesis errors show it, e\.g\. "security\/diagnostics"\) or its Terraform address/),
+      ]);
+    }
+    expect(validate({ baselineExceptions: loosely([{ reason }]) }).errors).toEqual([
+      "baselineExceptions[0]: names neither a rule nor an element; give rule (which rule may be broken), element (which element may touch the integration), or both.",
+    ]);
+  });
+
   it("a baseline exception that is not an object", () => {
-    expect(validate({ baselineExceptions: loosely([null]) }).errors).toEqual([expect.stringMatching(/^baselineExceptions\[0\] null: must be an object \{ rule, reason \}/)]);
+    expect(validate({ baselineExceptions: loosely([null]) }).errors).toEqual([expect.stringMatching(/^baselineExceptions\[0\] null: must be an object \{ rule\?, element\?, reason \}/)]);
   });
 
   it("exceptions without a valid rule are not also reported as repeats", () => {
-    for (const exceptions of [[{}, {}], [{ rule: 5, reason: "x".repeat(20) }, { rule: 5, reason: "x".repeat(20) }]]) {
+    for (const [exceptions, prop] of [
+      [[{}, {}], ""],
+      [[{ rule: 5, reason: "x".repeat(20) }, { rule: 5, reason: "x".repeat(20) }], ".rule"],
+      [[{ element: 5, reason: "x".repeat(20) }, { element: 5, reason: "x".repeat(20) }], ".element"],
+    ] as const) {
       const { errors, warnings } = validate({ baselineExceptions: loosely(exceptions) });
-      expect(errors.map((e) => e.split(" ")[0])).toEqual(expect.arrayContaining(["baselineExceptions[0].rule", "baselineExceptions[1].rule"]));
+      const first = (i: number) => `baselineExceptions[${i}]${prop}${prop === "" ? ":" : ""}`;
+      expect(errors.map((e) => e.split(" ")[0])).toEqual(expect.arrayContaining([first(0), first(1)]));
       expect(warnings).toEqual([]);
     }
   });

@@ -104,12 +104,32 @@ describe("checks on the JSON a stack writes", () => {
     expect(writable[method]).toBe(wrapped);
   });
 
-  test("the checks are kept under a key every copy and version of this library shares", () => {
-    // Another copy of the library (a second install, another version) finds the same checks under
-    // Symbol.for of this name, and adds to them instead of wrapping the stack a second time.
+  test("the checks live in a closure; the one handle on the stack, shared by every copy of this library, only appends", () => {
+    // Another copy of the library (a second install, another version) finds the frozen adder under
+    // Symbol.for of this name and adds to the checks instead of wrapping the stack a second time.
+    const { stack, seen } = recordedStack(Testing.app());
+    const key = Symbol.for("xshield-mde-cdktf.addWrittenJsonCheck");
+    const add = (stack as unknown as { [key: symbol]: (c: () => void) => void })[key];
+    expect({ type: typeof add, frozen: Object.isFrozen(add) }).toEqual({ type: "function", frozen: true });
+    expect(Object.getOwnPropertySymbols(stack).filter((s) => s.description?.startsWith("xshield"))).toEqual([key]);
+    expect(() => ((stack as unknown as { [key: symbol]: unknown })[key] = () => undefined)).toThrow(TypeError);
+    let second = 0;
+    add(() => void second++);
+    Testing.synth(stack);
+    expect({ first: seen.length, second }).toEqual({ first: 1, second: 1 });
+  });
+
+  test("the JSON is frozen before any check sees it, so a check cannot change what is written", () => {
     const { stack } = recordedStack(Testing.app());
-    const key = Symbol.for("xshield-mde-cdktf.writtenJsonChecks");
-    expect(Object.getOwnPropertySymbols(stack)).toContain(key);
-    expect((stack as unknown as { [key: symbol]: unknown })[key]).toHaveLength(1);
+    checkWrittenJson(stack, (json) => {
+      (json as { extra?: unknown }).extra = 1;
+    });
+    expect(() => Testing.synth(stack)).toThrow(TypeError);
+  });
+
+  test("a stack whose toTerraform was already made unchangeable by other code is refused, not left unguarded", () => {
+    const stack = new TerraformStack(Testing.app(), "sealed");
+    Object.defineProperty(stack, "toTerraform", { value: () => ({}), writable: false, configurable: false });
+    expect(() => checkWrittenJson(stack, () => undefined)).toThrow(/cannot judge what it writes/);
   });
 });

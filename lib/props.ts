@@ -14,10 +14,14 @@ import type { TerraformProvider } from "cdktf";
  *   (Xshield's egress addresses).
  * - `Enabled`: any address on the internet may try to authenticate. Data still needs Entra ID
  *   authorisation, but the firewall no longer narrows who can try.
- * - `Disabled`: no public access at all, trusted services included; only private endpoints you add
- *   yourself can reach the account.
+ *
+ * Azure's third setting, public network access disabled, is refused: Event Grid cannot deliver
+ * events through private endpoints, and its delivery and dead-lettering to a firewalled account rely
+ * on the trusted-service bypass, which does not apply when public network access is disabled
+ * (Microsoft Learn, "Network security for Azure Event Grid resources"), so no event would ever
+ * reach the queue.
  */
-export type PublicNetworkAccess = "SelectedNetworks" | "Enabled" | "Disabled";
+export type PublicNetworkAccess = "SelectedNetworks" | "Enabled";
 
 /** Storage redundancy, in Azure's own terms. */
 export type AccountReplicationType = "LRS" | "ZRS" | "GRS" | "RAGRS" | "GZRS" | "RAGZRS";
@@ -33,41 +37,61 @@ export type AccountReplicationType = "LRS" | "ZRS" | "GRS" | "RAGRS" | "GZRS" | 
  */
 export type DataRoleScope = "resources" | "account";
 
-/** The rules of the secure baseline the guard enforces on the synthesized configuration. */
+/**
+ * The rules of the secure baseline the guard enforces on the synthesized configuration. The first
+ * fourteen judge the integration's own elements (each must be written as the construct planned it,
+ * or differ only in a way its rule accepts); OutsideThePlan (and SecretLifetime, for a copy of the
+ * secret) judges everything else that reaches the integration.
+ */
 export const BASELINE_RULES = {
   MinimumTls12: "the storage account accepts TLS 1.2 or newer only (min_tls_version TLS1_2)",
   HttpsOnly: "the storage account accepts HTTPS only (https_traffic_only_enabled true)",
   NoPublicBlobAccess:
-    "no container may allow anonymous reads (allow_nested_items_to_be_public false, every container on the account private)",
+    "no container may allow anonymous reads (allow_nested_items_to_be_public false, the integration's containers private)",
   SharedKeyDisabled:
     "shared-key and SAS authorisation are off, so every request is authorised by Entra ID (shared_access_key_enabled false, default_to_oauth_authentication true)",
   InfrastructureEncryption: "data is encrypted twice at rest (infrastructure_encryption_enabled true)",
-  LocalUsersDisabled: "no local (SFTP) users (local_user_enabled false, sftp_enabled false, no azurerm_storage_account_local_user)",
-  CrossTenantReplicationDisabled:
-    "objects are not replicated out of the account (cross_tenant_replication_enabled false, no azurerm_storage_object_replication from it)",
+  LocalUsersDisabled: "no local (SFTP) users (local_user_enabled false, sftp_enabled false)",
+  CrossTenantReplicationDisabled: "objects are not replicated out of the account (cross_tenant_replication_enabled false)",
   FirewallDenyByDefault:
-    "the storage firewall denies by default and lets through only trusted Azure services and allowedIpRanges (network_rules, given once, and no azurerm_storage_account_network_rules)",
-  LeastPrivilegeRoles:
-    "role assignments are exactly the planned ones: the planned role, on the planned scope, to the planned principal; nothing else in the stack grants a role on the integration's storage or resource group, or anything to its principals",
+    "the storage firewall denies by default and lets through only trusted Azure services and allowedIpRanges (network_rules, given once)",
+  LeastPrivilegeRoles: "the integration's role assignments are exactly the planned ones: the planned role, on the planned scope, to the planned principal",
   EventDeliveryScoped:
-    "only new DeviceNetworkEvents blobs are forwarded, only to the integration's queue, with the topic's managed identity; the containers and the queue stay in the integration's storage account; no other event subscription reads the account",
+    "only new DeviceNetworkEvents blobs are forwarded, only to the integration's queue, with the topic's managed identity; the containers and the queue stay in the integration's storage account",
   SingleTenantApplication:
-    "the Entra application is single-tenant, owned as planned, and holds exactly Machine.Read.All on the Defender API, granted to its own service principal; nothing else in the stack changes the application or its service principal",
+    "the Entra application is single-tenant, owned as planned, and holds exactly Machine.Read.All on the Defender API, granted to its own service principal",
   SecretLifetime:
-    "the application's only credentials are the construct's client secrets, each expiring on the date the construct computes (at most 24 months after it is created); nothing else copies them, and no output or local shows them",
+    "the application's only credentials are the construct's client secrets, each expiring on the date the construct computes; nothing copies a secret outside the planned sensitive outputs and Key Vault copy",
   AlertsIntact:
-    "the integration's alerts stay enabled, unsuppressed, and notify only the planned action group, whose receivers are exactly the planned e-mail addresses",
+    "the integration's alerts stay enabled and notify only the planned action group, whose receivers are exactly the planned e-mail addresses",
+  SoftDeleteOn:
+    "a deleted blob or container stays recoverable for softDeleteRetentionDays (blob_properties: delete_retention_policy and container_delete_retention_policy)",
   WrittenAsPlanned:
-    "every resource of the integration is written once, at its own address, as a single resource: not removed, without count, for_each or dynamic blocks, and without ignore_changes on what the baseline checks",
+    "every element of the integration is written once, at its own address, exactly as planned (only tags may change and prevent_destroy be added): not removed, without count, for_each, dynamic blocks or provisioners, with its provider and lifecycle",
+  OutsideThePlan:
+    "nothing outside the integration's plan refers to its elements or spells out its names (resources, data sources, modules, providers, checks, moved/import/removed blocks, other stacks), except locals, variables and outputs of non-secret values, unless an exception names it",
 } as const;
 
 /** A rule of the secure baseline. */
 export type BaselineRule = keyof typeof BASELINE_RULES;
 
-/** A deliberate, reviewed exception to one rule of the secure baseline. */
+/**
+ * A deliberate, reviewed exception to the secure baseline. It names a rule, an element, or both:
+ *
+ * - `element` alone: that element may touch the integration (a diagnostic setting, a lock, a
+ *   private endpoint, the secret copied into the team's own vault), or differ from the plan if it
+ *   is one of the integration's own elements.
+ * - `rule` alone: the integration's own elements may break that rule (an override on them).
+ * - both: that element may break that rule only.
+ */
 export interface BaselineException {
   /** The rule that may be broken. */
-  readonly rule: BaselineRule;
+  readonly rule?: BaselineRule;
+  /**
+   * The element, as its construct path (`security/diagnostics`, which synthesis errors show) or its
+   * Terraform address (`azurerm_monitor_diagnostic_setting.diagnostics`, `output.x`, `local.x`).
+   */
+  readonly element?: string;
   /** Why, in words a reviewer understands (at least 20 characters). */
   readonly reason: string;
 }
@@ -133,6 +157,15 @@ export interface IntegrationAlerts {
   readonly severity?: number;
 }
 
+/** Where the storage account's logs and metrics go. */
+export interface IntegrationDiagnostics {
+  /**
+   * Resource id of the Log Analytics workspace
+   * (`/subscriptions/…/resourceGroups/…/providers/Microsoft.OperationalInsights/workspaces/…`).
+   */
+  readonly logAnalyticsWorkspaceId: string;
+}
+
 /** Properties of `XshieldMdeIntegration`. */
 export interface XshieldMdeIntegrationProps {
   /**
@@ -182,6 +215,10 @@ export interface XshieldMdeIntegrationProps {
    * secret expires this many months after the start of the month its slot was renewed in, so it
    * never lives longer. Must be a literal: the rotation schedule is computed from it.
    *
+   * A tenant's app-management policy (`passwordCredentialConfiguration` with `maxLifetime`, set in
+   * Entra ID) can cap secrets below this; the apply then fails creating the secret. Ask your Entra
+   * admins for the tenant's limit and stay within it.
+   *
    * @default 24
    */
   readonly clientSecretExpiryMonths?: number;
@@ -225,11 +262,24 @@ export interface XshieldMdeIntegrationProps {
 
   /**
    * Public IPv4 addresses or CIDR ranges (up to /30; at most 400) let through the storage firewall
-   * in `SelectedNetworks` mode: Xshield's egress addresses, which ColorTokens gives you.
+   * in `SelectedNetworks` mode: Xshield's egress addresses, which ColorTokens gives you. IP rules
+   * have no effect on requests from the storage account's own Azure region (Microsoft Learn,
+   * "Configure Azure Storage firewalls and virtual networks"): see `xshieldRegion`.
    *
    * @default - none: Xshield cannot read until they are added (synth warns)
    */
   readonly allowedIpRanges?: string[];
+
+  /**
+   * The Azure region Xshield reads the queue and blobs from, when ColorTokens tells you (ask them).
+   * Storage IP network rules do not apply to requests from the account's own region, so when this
+   * is `location`, `allowedIpRanges` can never let Xshield in: synthesis warns, and the fix is
+   * another `location` for the storage account. Only compared with `location`; nothing is created
+   * from it.
+   *
+   * @default - not known: no check
+   */
+  readonly xshieldRegion?: string;
 
   /**
    * Allow shared-key (account key and SAS) authorisation on the storage account. Opens the account
@@ -258,6 +308,35 @@ export interface XshieldMdeIntegrationProps {
   readonly blobRetentionDays?: number;
 
   /**
+   * Days a deleted blob, or a deleted container, stays recoverable (1–365): blob and container soft
+   * delete. A blob deleted by `blobRetentionDays` stays recoverable this much longer. The guard
+   * keeps both policies on, at least this long.
+   *
+   * @default 7
+   */
+  readonly softDeleteRetentionDays?: number;
+
+  /**
+   * Put a `CanNotDelete` management lock on the storage account, so that nobody (with Contributor,
+   * say) deletes the account Defender's Streaming API writes to. Creating and removing a lock needs
+   * `Microsoft.Authorization/locks/*` (Owner or User Access Administrator, not Contributor); remove
+   * the lock before a `cdktf destroy`.
+   *
+   * @default false
+   */
+  readonly deleteLock?: boolean;
+
+  /**
+   * Send the storage account's blob and queue logs (StorageRead, StorageWrite, StorageDelete) and
+   * Transaction metrics to a Log Analytics workspace, through Azure Monitor diagnostic settings on
+   * the blob and queue services: who read the events, and when. The deploying identity needs
+   * write access to the workspace.
+   *
+   * @default - no diagnostic settings
+   */
+  readonly diagnostics?: IntegrationDiagnostics;
+
+  /**
    * How many times Event Grid tries to deliver a blob-created event to the queue (1–30) before it
    * writes the event to the dead-letter container.
    *
@@ -283,10 +362,11 @@ export interface XshieldMdeIntegrationProps {
 
   /**
    * Create the resource group. `false` uses an existing resource group of that name (looked up
-   * with a data source); the deploying identity then needs rights on that group only. Switching an
-   * existing deployment from `true` to `false` forgets the group (a Terraform `removed` block with
-   * `destroy = false`, Terraform 1.7 or later) instead of destroying it. Must be a literal: it
-   * decides which resources exist.
+   * with a data source). The deploying identity then needs its rights on that group, and still
+   * the subscription-wide read of resource providers (`Microsoft.Resources/subscriptions/providers/read`,
+   * part of Reader): the azurerm provider lists them when it starts (see the README's rights section). Switching an existing deployment from `true`
+   * to `false` forgets the group (a Terraform `removed` block with `destroy = false`, Terraform 1.7
+   * or later) instead of destroying it. Must be a literal: it decides which resources exist.
    *
    * @default true
    */
@@ -356,6 +436,8 @@ export const XSHIELD_MDE_INTEGRATION_DEFAULTS = {
   sharedAccessKeyEnabled: false,
   accountReplicationType: "LRS",
   blobRetentionDays: 30,
+  softDeleteRetentionDays: 7,
+  deleteLock: false,
   eventDeliveryMaxAttempts: 30,
   eventTimeToLiveMinutes: 1440,
   rolePropagationWaitSeconds: 120,
@@ -382,9 +464,9 @@ export function maxRotationMonths(expiryMonths: number): number {
 
 /** Every prop with its default applied. */
 export type ResolvedIntegrationProps = Required<
-  Omit<XshieldMdeIntegrationProps, "clientSecretKeyVaultId" | "tags" | "baselineExceptions" | "providers" | "alerts">
+  Omit<XshieldMdeIntegrationProps, "clientSecretKeyVaultId" | "tags" | "baselineExceptions" | "providers" | "alerts" | "xshieldRegion" | "diagnostics">
 > &
-  Pick<XshieldMdeIntegrationProps, "clientSecretKeyVaultId" | "tags"> & {
+  Pick<XshieldMdeIntegrationProps, "clientSecretKeyVaultId" | "tags" | "xshieldRegion" | "diagnostics"> & {
     readonly alerts?: Required<Omit<IntegrationAlerts, "actionGroupId" | "emailReceivers">> & Pick<IntegrationAlerts, "actionGroupId" | "emailReceivers">;
     readonly providers: IntegrationProviders;
     readonly baselineExceptions: BaselineException[];
@@ -407,9 +489,13 @@ export function resolveIntegrationProps(props: XshieldMdeIntegrationProps): Reso
     clientSecretKeyVaultSecretName: props.clientSecretKeyVaultSecretName ?? d.clientSecretKeyVaultSecretName,
     publicNetworkAccess: props.publicNetworkAccess ?? d.publicNetworkAccess,
     allowedIpRanges: props.allowedIpRanges ?? [],
+    xshieldRegion: props.xshieldRegion,
     sharedAccessKeyEnabled: props.sharedAccessKeyEnabled ?? d.sharedAccessKeyEnabled,
     accountReplicationType: props.accountReplicationType ?? d.accountReplicationType,
     blobRetentionDays: props.blobRetentionDays ?? d.blobRetentionDays,
+    softDeleteRetentionDays: props.softDeleteRetentionDays ?? d.softDeleteRetentionDays,
+    deleteLock: props.deleteLock ?? d.deleteLock,
+    diagnostics: props.diagnostics,
     eventDeliveryMaxAttempts: props.eventDeliveryMaxAttempts ?? d.eventDeliveryMaxAttempts,
     eventTimeToLiveMinutes: props.eventTimeToLiveMinutes ?? d.eventTimeToLiveMinutes,
     rolePropagationWaitSeconds: props.rolePropagationWaitSeconds ?? d.rolePropagationWaitSeconds,

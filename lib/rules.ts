@@ -924,19 +924,30 @@ export function literalProblem(value: unknown, prop: string, why: string): Probl
 export const MIN_EXCEPTION_REASON_CHARACTERS = 20;
 
 /**
- * One baseline exception: `rule` names a known baseline rule; `reason` is at least 20 characters,
- * so a reviewer understands why the baseline is relaxed.
+ * One baseline exception: it names a known baseline `rule`, an `element` (a construct path or a
+ * Terraform address: non-empty text without spaces at its ends), or both; `reason` is at least 20
+ * characters, so a reviewer understands why the baseline is relaxed.
  */
 export function baselineExceptionProblems(value: unknown, prop: string, knownRules: readonly string[]): string[] {
   if (isToken(value)) {
     return [];
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return [`${prop} ${show(value)}: must be an object { rule, reason }; e.g. { rule: "SharedKeyDisabled", reason: "…" }.`];
+    return [
+      `${prop} ${show(value)}: must be an object { rule?, element?, reason }; e.g. { rule: "SharedKeyDisabled", reason: "…" } or { element: "security/diagnostics", reason: "…" }.`,
+    ];
   }
-  const { rule, reason } = value as { rule?: unknown; reason?: unknown };
+  const { rule, element, reason } = value as { rule?: unknown; element?: unknown; reason?: unknown };
   const problems: string[] = [];
-  if (!isToken(rule) && !(knownRules as readonly unknown[]).includes(rule)) {
+  if (rule === undefined && element === undefined) {
+    problems.push(`${prop}: names neither a rule nor an element; give rule (which rule may be broken), element (which element may touch the integration), or both.`);
+  }
+  if (element !== undefined && !isToken(element) && (typeof element !== "string" || element.trim() === "" || element.trim() !== element)) {
+    problems.push(
+      `${prop}.element ${show(element)}: must be the element's construct path (as synthesis errors show it, e.g. "security/diagnostics") or its Terraform address (e.g. "azurerm_monitor_diagnostic_setting.diagnostics"), without spaces at its ends.`,
+    );
+  }
+  if (rule !== undefined && !isToken(rule) && !(knownRules as readonly unknown[]).includes(rule)) {
     // Stryker disable all: explains a bad value in its message (what is wrong, what to write); the verdict is tested
     const sameIgnoringCase =
       typeof rule === "string" ? knownRules.find((r) => r.toLowerCase() === rule.toLowerCase()) : undefined;

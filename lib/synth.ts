@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { App } from "cdktf";
 import { EnvironmentConfig, EnvironmentError, buildApp, collectWarnings } from "./app";
-import { SecureBaselineError } from "./baseline-guard";
+import { SecureBaselineError } from "./guard";
 import { XshieldValidationError } from "./validation";
 import { SKIP_CROSS_STACK_PREPARATION } from "./xshield-mde-stack";
 

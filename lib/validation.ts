@@ -86,7 +86,7 @@ class Collector {
   }
 }
 
-const PUBLIC_NETWORK_ACCESS_VALUES = ["SelectedNetworks", "Enabled", "Disabled"] as const;
+const PUBLIC_NETWORK_ACCESS_VALUES = ["SelectedNetworks", "Enabled"] as const;
 const DATA_ROLE_SCOPES = ["resources", "account"] as const;
 /** The shortest secret lifetime two alternating secrets can overlap in (rotation of 1 month). */
 const MIN_SECRET_MONTHS = 3;
@@ -164,7 +164,12 @@ export function validateIntegrationProps(props: XshieldMdeIntegrationProps): Val
   // ---- storage account
   c.error(
     literalProblem(props.publicNetworkAccess, "publicNetworkAccess", "decides the firewall's default action, its IP rules and a rule of the guard"),
-    oneOfProblem(props.publicNetworkAccess ?? d.publicNetworkAccess, "publicNetworkAccess", PUBLIC_NETWORK_ACCESS_VALUES),
+    (props.publicNetworkAccess as string | undefined) === "Disabled"
+      ? 'publicNetworkAccess "Disabled": Event Grid cannot deliver events through private endpoints, and its delivery and dead-lettering ' +
+        "to a firewalled account rely on the trusted-service bypass, which does not apply when public network access is disabled " +
+        '(Microsoft Learn, "Network security for Azure Event Grid resources"), so no event would ever reach the queue; use "SelectedNetworks" ' +
+        "(the default: the firewall denies everything but trusted Azure services and allowedIpRanges)."
+      : oneOfProblem(props.publicNetworkAccess ?? d.publicNetworkAccess, "publicNetworkAccess", PUBLIC_NETWORK_ACCESS_VALUES),
   );
   checkNetworkAccess(props, c);
   if (props.sharedAccessKeyEnabled !== undefined) {
@@ -188,6 +193,18 @@ export function validateIntegrationProps(props: XshieldMdeIntegrationProps): Val
       wholeNumberProblem(props.blobRetentionDays, "blobRetentionDays", 1, 3650, "days a blob is kept", d.blobRetentionDays),
     );
   }
+
+  if (props.softDeleteRetentionDays !== undefined) {
+    c.error(
+      literalProblem(props.softDeleteRetentionDays, "softDeleteRetentionDays", "decides the guard's least soft-delete retention"),
+      wholeNumberProblem(props.softDeleteRetentionDays, "softDeleteRetentionDays", 1, 365, "days a deleted blob or container stays recoverable", d.softDeleteRetentionDays),
+    );
+  }
+  c.error(literalProblem(props.deleteLock, "deleteLock", "decides whether the lock resource exists"));
+  if (props.deleteLock !== undefined && !isToken(props.deleteLock) && typeof props.deleteLock !== "boolean") {
+    c.error(`deleteLock ${show(props.deleteLock)}: must be true or false.`);
+  }
+  checkDiagnostics(props.diagnostics, c);
 
   // ---- Event Grid delivery
   if (props.eventDeliveryMaxAttempts !== undefined) {
@@ -253,25 +270,25 @@ export function validateIntegrationProps(props: XshieldMdeIntegrationProps): Val
   c.error(literalProblem(props.baselineExceptions, "baselineExceptions", exceptionsWhy));
   const exceptions = listOf(props.baselineExceptions, "baselineExceptions", c) ?? [];
   const knownRules = Object.keys(BASELINE_RULES);
-  const seenRules = new Map<string, number>();
+  const seen = new Map<string, number>();
   exceptions.forEach((exception, i) => {
     // A primitive has no rule or reason either, so only null and undefined need the empty object.
-    const fields = (exception ?? {}) as { rule?: unknown; reason?: unknown };
+    const fields = (exception ?? {}) as { rule?: unknown; element?: unknown; reason?: unknown };
     c.error(
       literalProblem(exception, `baselineExceptions[${i}]`, exceptionsWhy),
       literalProblem(fields.rule, `baselineExceptions[${i}].rule`, exceptionsWhy),
+      literalProblem(fields.element, `baselineExceptions[${i}].element`, exceptionsWhy),
       literalProblem(fields.reason, `baselineExceptions[${i}].reason`, exceptionsWhy),
     );
     c.error(...baselineExceptionProblems(exception, `baselineExceptions[${i}]`, knownRules));
-    const rule = fields.rule;
-    if (typeof rule === "string" && !isToken(rule)) {
-      const first = seenRules.get(rule);
+    const { rule, element } = fields;
+    if ((typeof rule === "string" || typeof element === "string") && !isToken(rule) && !isToken(element)) {
+      const key = JSON.stringify([rule ?? null, element ?? null]);
+      const first = seen.get(key);
       if (first !== undefined) {
-        c.warn(
-          `baselineExceptions[${i}].rule ${show(rule)}: repeats baselineExceptions[${first}]; keep one exception per rule.`,
-        );
+        c.warn(`baselineExceptions[${i}]: repeats baselineExceptions[${first}] (${[rule, element].filter((x) => x !== undefined).join(", ")}); keep one.`);
       } else {
-        seenRules.set(rule, i);
+        seen.set(key, i);
       }
     }
   });
@@ -313,6 +330,34 @@ function checkSecretMonths(props: XshieldMdeIntegrationProps, c: Collector): voi
       defaultRotationMonths(expiry),
     ),
   );
+}
+
+const WORKSPACE_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.OperationalInsights\/workspaces\/([A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9])$/i;
+
+/** `diagnostics`: a literal object with the resource id of a Log Analytics workspace. */
+function checkDiagnostics(value: unknown, c: Collector): void {
+  if (value === undefined) {
+    return;
+  }
+  if (isToken(value) || typeof value !== "object" || value === null || Array.isArray(value)) {
+    c.error(
+      literalProblem(value, "diagnostics", "decides which diagnostic settings exist") ??
+        `diagnostics ${show(value)}: must be an object { logAnalyticsWorkspaceId: "/subscriptions/…/workspaces/…" }.`,
+    );
+    return;
+  }
+  const id: unknown = (value as { logAnalyticsWorkspaceId?: unknown }).logAnalyticsWorkspaceId;
+  if (isToken(id)) {
+    return;
+  }
+  const match = typeof id === "string" ? WORKSPACE_ID.exec(id) : null;
+  if (match === null || !isGuid(match[1]) || resourceGroupNameProblem(match[2]) !== undefined) {
+    c.error(
+      `diagnostics.logAnalyticsWorkspaceId ${show(id)}: must be the resource id of a Log Analytics workspace, ` +
+        '"/subscriptions/<subscription GUID>/resourceGroups/<resource group>/providers/Microsoft.OperationalInsights/workspaces/<name>" ' +
+        "(a name of 4–63 letters, digits and hyphens). Copy it from `az monitor log-analytics workspace show -g <group> -n <name> --query id -o tsv`.",
+    );
+  }
 }
 
 /** Azure's limit of e-mail receivers in one action group. */
@@ -490,18 +535,42 @@ function checkNetworkAccess(props: XshieldMdeIntegrationProps, c: Collector): vo
         "ask ColorTokens for them.",
     );
   }
-  if ((access === "Enabled" || access === "Disabled") && ranges.length > 0) {
+  if (access === "Enabled" && ranges.length > 0) {
     c.error(
       `allowedIpRanges ${show(props.allowedIpRanges)}: is only applied when publicNetworkAccess is "SelectedNetworks", ` +
         `but publicNetworkAccess is ${show(access)}, so these ranges would be ignored; set publicNetworkAccess to ` +
         '"SelectedNetworks" (or leave it at its default), or remove allowedIpRanges.',
     );
   }
-  if (access === "Disabled") {
+  checkXshieldRegion(props, access, c);
+}
+
+/** Azure's region names compare without case or spaces ("West Europe" is westeurope). */
+function regionKey(region: string): string {
+  return region.toLowerCase().replace(/\s+/g, "");
+}
+
+/**
+ * IP rules do not apply to requests from the account's own region (Microsoft Learn, "Configure
+ * Azure Storage firewalls and virtual networks": "IP network rules have no effect on requests that
+ * originate from the same Azure region as the storage account"), so Xshield reading from there
+ * cannot be let in by allowedIpRanges.
+ */
+function checkXshieldRegion(props: XshieldMdeIntegrationProps, access: string, c: Collector): void {
+  const region: unknown = props.xshieldRegion;
+  c.error(literalProblem(region, "xshieldRegion", "is compared with location when the construct is built"));
+  if (region === undefined || isToken(region)) {
+    return;
+  }
+  if (typeof region !== "string" || region.trim() === "") {
+    c.error(`xshieldRegion ${show(region)}: must be the name of an Azure region, as ColorTokens gives it (e.g. "westeurope").`);
+    return;
+  }
+  if (typeof props.location === "string" && !isToken(props.location) && regionKey(region) === regionKey(props.location) && access === "SelectedNetworks") {
     c.warn(
-      'publicNetworkAccess "Disabled": only private endpoints reach the storage account, trusted Azure services ' +
-        "included; Defender's Streaming API and Xshield both need one, which this construct does not create. " +
-        'Add private endpoints yourself, or use "SelectedNetworks".',
+      `xshieldRegion ${show(region)}: is the storage account's location, and storage IP network rules have no effect on requests ` +
+        "from the account's own region, so allowedIpRanges cannot let Xshield in; put the storage account in another location, " +
+        "or agree another way in with ColorTokens.",
     );
   }
 }

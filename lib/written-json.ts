@@ -12,6 +12,8 @@
  * another copy than this library's).
  */
 
+import { deepFreeze } from "./guard/plan";
+
 /** The resolved Terraform JSON of one stack, as `TerraformStack.toTerraform()` returns it. */
 export interface TerraformJson {
   readonly [block: string]: unknown;
@@ -26,40 +28,51 @@ export interface StackWithTerraformJson {
   toHclTerraform(): unknown;
 }
 
-/** Shared across copies of this library, so two copies of it hook a stack only once. */
-const CHECKS = Symbol.for("xshield-mde-cdktf.writtenJsonChecks");
+/**
+ * The adder of a hooked stack's checks, for another copy of this library: a frozen function under a
+ * name both copies know, which can only append. The checks themselves live in the closure of the
+ * first copy's hook, out of reach; no one can remove or reorder them.
+ */
+const ADD_CHECK = Symbol.for("xshield-mde-cdktf.addWrittenJsonCheck");
+
+type Hooked = StackWithTerraformJson & { readonly [ADD_CHECK]?: unknown };
 
 /**
  * Runs `check` on every JSON the stack produces, before it is returned to whoever writes it.
  * The first call wraps the stack's `toTerraform()` and `toHclTerraform()` on the instance (as
- * read-only properties, so later code cannot quietly swap them back); later calls add checks.
- * The HCL path computes the JSON once more to check it: HCL is not the fast path.
+ * read-only, non-configurable properties, so later code cannot swap them back); later calls, from
+ * any copy of this library, append. The JSON is frozen before any check sees it, so no check can
+ * change what is written after another has judged it. The HCL path computes the JSON once more to
+ * check it: HCL is not the fast path.
  */
 export function checkWrittenJson(stack: StackWithTerraformJson, check: WrittenJsonCheck): void {
-  const holder = stack as StackWithTerraformJson & { [CHECKS]?: WrittenJsonCheck[] };
-  const existing = holder[CHECKS];
-  if (existing !== undefined) {
-    existing.push(check);
+  const add = (stack as Hooked)[ADD_CHECK];
+  if (typeof add === "function") {
+    (add as (c: WrittenJsonCheck) => void)(check);
     return;
+  }
+  const own = Object.getOwnPropertyDescriptor(stack, "toTerraform");
+  if (own !== undefined && own.configurable === false) {
+    throw new Error("checkWrittenJson: this stack's toTerraform was replaced by code that cannot be wrapped, so the secure-baseline guard cannot judge what it writes.");
   }
   const checks: WrittenJsonCheck[] = [check];
   const toTerraform = stack.toTerraform.bind(stack);
   const toHclTerraform = stack.toHclTerraform.bind(stack);
   const checked = (): TerraformJson => {
-    const json = toTerraform() as TerraformJson;
+    const json = deepFreeze(toTerraform() as TerraformJson);
     for (const c of checks) {
       c(json);
     }
     return json;
   };
-  Object.defineProperty(stack, CHECKS, { value: checks });
-  Object.defineProperty(stack, "toTerraform", { value: checked, writable: false, configurable: false });
+  const fixed = { writable: false, configurable: false, enumerable: false };
+  Object.defineProperty(stack, ADD_CHECK, { ...fixed, value: Object.freeze((c: WrittenJsonCheck) => void checks.push(c)) });
+  Object.defineProperty(stack, "toTerraform", { ...fixed, value: checked });
   Object.defineProperty(stack, "toHclTerraform", {
+    ...fixed,
     value: () => {
       checked();
       return toHclTerraform();
     },
-    writable: false,
-    configurable: false,
   });
 }

@@ -2,11 +2,11 @@ import {
   Annotations,
   DefaultTokenResolver,
   conditional,
+  DataResource,
   Fn,
   Op,
   StringConcat,
-  TerraformDataSource,
-  TerraformElement,
+  TerraformIterator,
   TerraformLocal,
   TerraformProvider,
   TerraformStack,
@@ -24,13 +24,10 @@ import { DataAzurermResourceGroup } from "@cdktf/provider-azurerm/lib/data-azure
 import { EventgridSystemTopic } from "@cdktf/provider-azurerm/lib/eventgrid-system-topic";
 import { EventgridSystemTopicEventSubscription } from "@cdktf/provider-azurerm/lib/eventgrid-system-topic-event-subscription";
 import { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
+import { ManagementLock } from "@cdktf/provider-azurerm/lib/management-lock";
 import { MonitorActionGroup } from "@cdktf/provider-azurerm/lib/monitor-action-group";
-import {
-  MonitorMetricAlert,
-  monitorMetricAlertActionToTerraform,
-  MonitorMetricAlertCriteria,
-  monitorMetricAlertCriteriaToTerraform,
-} from "@cdktf/provider-azurerm/lib/monitor-metric-alert";
+import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
+import { MonitorMetricAlert, MonitorMetricAlertCriteria } from "@cdktf/provider-azurerm/lib/monitor-metric-alert";
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { StorageAccount } from "@cdktf/provider-azurerm/lib/storage-account";
@@ -38,7 +35,20 @@ import { StorageContainer } from "@cdktf/provider-azurerm/lib/storage-container"
 import { StorageManagementPolicy } from "@cdktf/provider-azurerm/lib/storage-management-policy";
 import { StorageQueue } from "@cdktf/provider-azurerm/lib/storage-queue";
 import { Sleep } from "@cdktf/provider-time/lib/sleep";
-import { Address, BaselinePlan, enforceBaseline, PlannedRoleAssignment } from "./baseline-guard";
+import { enforce } from "./guard";
+import {
+  captureElement,
+  copyProps,
+  elementsIn,
+  otherStackViolations,
+  plannedByOthers,
+  plannedTokens,
+  registerPlan,
+  resolveIn,
+  stackElements,
+} from "./guard/capture";
+import { deepFreeze, GuardPlan } from "./guard/plan";
+import { withCurrentTokens } from "./guard/tokens";
 import {
   BLOB_CREATED_EVENT_TYPE,
   BuiltInRole,
@@ -52,7 +62,7 @@ import {
 import { NO_EVENTS_WINDOWS, ResolvedIntegrationProps, resolveIntegrationProps, XshieldMdeIntegrationProps } from "./props";
 import { RemovedBlock, requireTerraformVersion } from "./terraform-blocks";
 import { azurermProviderWarnings, throwIfInvalid, validateIntegrationProps } from "./validation";
-import { checkWrittenJson, TerraformJson } from "./written-json";
+import { checkWrittenJson } from "./written-json";
 
 /** The ARM id of a blob container, built from its account's id (never a data-plane URL). */
 function containerScope(accountId: string, containerName: string): string {
@@ -74,6 +84,24 @@ export interface IntegrationAlertResources {
   readonly deliveryFailures: MonitorMetricAlert;
   /** The queue holds more than `queueBacklogMessages`. */
   readonly queueBacklog: MonitorMetricAlert;
+  /**
+   * Event Grid dropped a notification: it could neither deliver it nor write it to the
+   * dead-letter container (the topic's role on it removed, the container deleted), so
+   * `deadLetters` stays silent.
+   */
+  readonly droppedEvents: MonitorMetricAlert;
+}
+
+/**
+ * Tag names in lower case, as Azure stores them on metric alerts. A token for the whole map (a
+ * Terraform variable) is lower-cased by Terraform, in a `for` expression.
+ */
+function lowerCaseTagNames(tags: { [key: string]: string }): { [key: string]: string } {
+  if (Token.isUnresolved(tags)) {
+    const map = TerraformIterator.fromMap(tags);
+    return Token.asStringMap(map.forExpressionForMap("lower(key)", "val"));
+  }
+  return Object.fromEntries(Object.entries(tags).map(([name, value]) => [Token.isUnresolved(name) ? name : name.toLowerCase(), value]));
 }
 
 /** The first instant (UTC, RFC 3339) of the month numbered `year × 12 + month − 1`, as a Terraform expression. */
@@ -153,6 +181,10 @@ export class XshieldMdeIntegration extends Construct {
   public readonly alerts?: IntegrationAlertResources;
   /** Forgets the resource group of an earlier `createResourceGroup: true` instead of destroying it. */
   public readonly keepResourceGroup?: RemovedBlock;
+  /** The `CanNotDelete` lock on the storage account, when `deleteLock` is set. */
+  public readonly deleteLock?: ManagementLock;
+  /** The blob and queue services' diagnostic settings, when `diagnostics` is set. */
+  public readonly diagnosticSettings?: { readonly blob: MonitorDiagnosticSetting; readonly queue: MonitorDiagnosticSetting };
   /** The Key Vault copy of the client secret, when `clientSecretKeyVaultId` is set. */
   public readonly keyVaultSecret?: KeyVaultSecret;
 
@@ -185,32 +217,24 @@ export class XshieldMdeIntegration extends Construct {
   public readonly queueName: string;
   /** The DeviceNetworkEvents container's name (fixed by Defender). */
   public readonly networkEventsContainerName: string = NETWORK_EVENTS_CONTAINER_NAME;
-  /** The alerts the construct made, with what each must carry (for the guard). */
-  private readonly plannedAlerts: {
-    resource: MonitorMetricAlert;
-    scope: string;
-    criteria: MonitorMetricAlertCriteria;
-    windowSize: string;
-    frequency: string;
-    actionGroupId: string;
-  }[] = [];
   /** Whether the provider warnings were added (validations run on every synthesis). */
   private providerWarningsGiven = false;
-  /** The expressions of the rotation's locals, in creation order (what the guard expects written). */
-  private readonly scheduleExpressions: unknown[] = [];
-  /** The role assignments the construct made on purpose, with what each must carry. */
-  private readonly plannedRoles: { resource: RoleAssignment; role: string; scope: string; principalId: string; principalType?: string }[] = [];
 
   public constructor(scope: Construct, id: string, props: XshieldMdeIntegrationProps) {
     super(scope, id);
 
-    const report = validateIntegrationProps(props);
+    // The props are read once, into a copy: what is validated is what is built, and a caller's
+    // array or object changed later changes neither. Anything in the subtree before the
+    // construct made its first element is not the construct's.
+    const given = copyProps(props);
+    const foreign = new Set(elementsIn(this));
+    const report = validateIntegrationProps(given);
     throwIfInvalid(`XshieldMdeIntegration "${this.node.path}"`, report.errors);
     for (const warning of report.warnings) {
       Annotations.of(this).addWarning(warning);
     }
 
-    const config = resolveIntegrationProps(props);
+    const config = deepFreeze(resolveIntegrationProps(given));
     this.config = config;
     // A token for the whole map (a Terraform variable) passes through; an empty map writes no tags.
     const tags = config.tags !== undefined && (Token.isUnresolved(config.tags) || Object.keys(config.tags).length > 0) ? config.tags : undefined;
@@ -222,9 +246,11 @@ export class XshieldMdeIntegration extends Construct {
     });
     const machineReadAllRoleId = this.defenderApi.appRoleIds.lookup(MACHINE_READ_ALL);
     // A token for the whole list is a Terraform list: concatenated by Terraform, not spread here.
+    // Object ids in lower case, as Graph returns them: an id written in another case would churn
+    // the owners on every apply.
     const owners = Token.isUnresolved(config.additionalOwnerObjectIds)
       ? Token.asList(Fn.concat([[this.clientConfig.objectId], config.additionalOwnerObjectIds]))
-      : [this.clientConfig.objectId, ...config.additionalOwnerObjectIds];
+      : [this.clientConfig.objectId, ...config.additionalOwnerObjectIds.map((id) => (Token.isUnresolved(id) ? id : id.toLowerCase()))];
 
     this.application = new Application(this, "application", {
       displayName: config.applicationDisplayName,
@@ -255,10 +281,7 @@ export class XshieldMdeIntegration extends Construct {
     const rotation = config.clientSecretRotationMonths;
     const lifetime = config.clientSecretExpiryMonths;
     const now = Fn.plantimestamp();
-    const local = (id: string, expression: unknown): TerraformLocal => {
-      this.scheduleExpressions.push(expression);
-      return new TerraformLocal(this, id, expression);
-    };
+    const local = (id: string, expression: unknown): TerraformLocal => new TerraformLocal(this, id, expression);
     this.secretMonth = local(
       "secret-month",
       Op.sub(Op.add(Op.mul(Fn.tonumber(Fn.formatdate("YYYY", now)), 12), Fn.tonumber(Fn.formatdate("M", now))), 1),
@@ -334,7 +357,13 @@ export class XshieldMdeIntegration extends Construct {
       sftpEnabled: false,
       isHnsEnabled: false,
       crossTenantReplicationEnabled: false,
-      publicNetworkAccessEnabled: publicAccess !== "Disabled",
+      // Soft delete: a deleted blob or container stays recoverable (through the management plane,
+      // like the rest: azurerm 4.x writes blob_properties through BlobServices, not the data plane).
+      blobProperties: {
+        deleteRetentionPolicy: { days: config.softDeleteRetentionDays },
+        containerDeleteRetentionPolicy: { days: config.softDeleteRetentionDays },
+      },
+      publicNetworkAccessEnabled: true,
       networkRules: {
         defaultAction: publicAccess === "Enabled" ? "Allow" : "Deny",
         bypass: ["AzureServices"],
@@ -347,6 +376,26 @@ export class XshieldMdeIntegration extends Construct {
     // Each read of a token attribute makes a new token; read each once.
     const accountId = this.storageAccount.id;
     this.storageAccountId = accountId;
+    if (config.deleteLock) {
+      this.deleteLock = new ManagementLock(this, "delete-lock", {
+        name: "xshield-mde-no-delete",
+        scope: accountId,
+        lockLevel: "CanNotDelete",
+        notes: "Defender's Streaming API exports DeviceNetworkEvents to this account for ColorTokens Xshield. Remove this lock (Owner or User Access Administrator) before destroying it.",
+      });
+    }
+    if (config.diagnostics !== undefined) {
+      const workspace = config.diagnostics.logAnalyticsWorkspaceId;
+      const diagnostics = (id: string, service: "blobServices" | "queueServices") =>
+        new MonitorDiagnosticSetting(this, id, {
+          name: `xshield-mde-${service === "blobServices" ? "blob" : "queue"}`,
+          targetResourceId: `${accountId}/${service}/default`,
+          logAnalyticsWorkspaceId: workspace,
+          enabledLog: [{ category: "StorageRead" }, { category: "StorageWrite" }, { category: "StorageDelete" }],
+          enabledMetric: [{ category: "Transaction" }],
+        });
+      this.diagnosticSettings = { blob: diagnostics("blob-diagnostics", "blobServices"), queue: diagnostics("queue-diagnostics", "queueServices") };
+    }
     this.networkEventsContainer = new StorageContainer(this, "network-events-container", {
       name: NETWORK_EVENTS_CONTAINER_NAME,
       storageAccountId: accountId,
@@ -400,7 +449,8 @@ export class XshieldMdeIntegration extends Construct {
       this.assignRole(`streaming-api-operator-${objectId.toLowerCase()}`, {
         role: ROLES.contributor,
         scope: accountId,
-        principalId: objectId,
+        // As Azure returns it: principal_id is ForceNew, so another case would replace the assignment.
+        principalId: objectId.toLowerCase(),
         anyPrincipalType: true,
         description: "Configures Defender's Streaming API to export to this storage account (Microsoft requires Contributor on it).",
       }),
@@ -495,8 +545,19 @@ export class XshieldMdeIntegration extends Construct {
     // group createResourceGroup false no longer manages needs 1.7. In any stack, not only ours.
     requireTerraformVersion(TerraformStack.of(this), config.createResourceGroup ? "1.5.0" : "1.7.0");
 
-    // The guard judges the JSON the stack finally writes, after everything else has had its say.
-    checkWrittenJson(TerraformStack.of(this), (json) => this.enforceBaseline(json));
+    // The guard judges the JSON the stack finally writes, after everything else has had its say,
+    // against the plan fixed now: every element the constructor made, as it would write it now.
+    const stack = TerraformStack.of(this);
+    const plan = this.plan(given, foreign);
+    registerPlan(stack, plan, () => this.isAttached());
+    checkWrittenJson(stack, (json) => {
+      if (this.isAttached()) {
+        const current = withCurrentTokens(plan);
+        const full = { ...current.plan, elements: [...current.plan.elements, ...stackElements(stack)] };
+        const others = plannedByOthers(stack, plan.subject);
+        enforce(json, full, [...current.violations, ...otherStackViolations(stack, json, full, others)], others);
+      }
+    });
     // A validation (a method on the node, so any copy of cdktf runs it) warns about an azurerm
     // provider that would fail at plan; by then every provider of the stack exists.
     this.node.addValidation({ validate: () => this.warnAboutProviders() });
@@ -528,6 +589,17 @@ export class XshieldMdeIntegration extends Construct {
           });
     // Stryker disable next-line StringLiteral: validation requires an action group id or e-mail receivers, so one of the two is there
     const actionGroupId = actionGroup?.id ?? alerts.actionGroupId ?? "";
+    // Azure returns a metric alert's action group id in another casing than it was written
+    // (`resourcegroups`, `microsoft.insights`…, not always the same), and azurerm 4.x compares it
+    // case-sensitively (`flattenMonitorMetricAlertAction` writes the API's string,
+    // `resourceMonitorMetricAlertActionHash` hashes it as is; azurerm issues 22000 and 14101): a
+    // perpetual diff. So each alert ignores changes of `action`, and this record of the id
+    // replaces the alerts when the id really changes (another group, a new one), so a change of
+    // `alerts` still takes effect. The guard holds both, and `verify --drift` reads the live action.
+    const actionGroupRecord = new DataResource(this, "alert-action-group-id", { input: { action_group_id: actionGroupId } });
+    // Azure lower-cases the tag names of metric alerts (azure-rest-api-specs issue 16047): written
+    // in lower case, they do not diff on every plan.
+    const alertTags = tags === undefined ? undefined : lowerCaseTagNames(tags);
     const topicId = this.systemTopic.id;
     const account = this.config.storageAccountName;
     const events = (metricName: string, operator: string, threshold: number): MonitorMetricAlertCriteria => ({
@@ -552,9 +624,11 @@ export class XshieldMdeIntegration extends Construct {
         windowSize: options.windowSize,
         criteria: [options.criteria],
         action: [{ actionGroupId }],
-        tags,
+        tags: alertTags,
+        // The address as text: given the element, cdktf writes "${terraform_data.x}", which
+        // Terraform refuses in replace_triggered_by ("Invalid expression"; tried with Terraform).
+        lifecycle: { ignoreChanges: ["action"], replaceTriggeredBy: [`terraform_data.${actionGroupRecord.friendlyUniqueId}`] },
       });
-      this.plannedAlerts.push({ resource, scope: options.scope, criteria: options.criteria, windowSize: options.windowSize, frequency: options.frequency, actionGroupId });
       return resource;
     };
     const window = NO_EVENTS_WINDOWS[alerts.noEventsForHours];
@@ -608,6 +682,16 @@ export class XshieldMdeIntegration extends Construct {
             "First check Xshield's integration status, then that its egress addresses are in allowedIpRanges and the client secret in Xshield is current (npm run verify). " +
             "README: Troubleshooting > The queue is not drained.",
         }),
+        droppedEvents: alert("alert-dropped-events", "dropped-events", {
+          scope: topicId,
+          criteria: events("DroppedEventCount", "GreaterThan", 0),
+          windowSize: "PT1H",
+          frequency: "PT15M",
+          description:
+            `Event Grid dropped blob notifications of ${account}: it could neither deliver them to the queue nor write them to the eventgrid-deadletter container, so they are lost and the dead-letter alert stays silent. ` +
+            "First check that the system topic's identity still holds Storage Blob Data Contributor on the eventgrid-deadletter container and that the container exists. " +
+            "README: Troubleshooting > Events dropped.",
+        }),
       },
     };
   }
@@ -658,17 +742,6 @@ export class XshieldMdeIntegration extends Construct {
     return [];
   }
 
-  /**
-   * Fails with a {@link SecureBaselineError} when the stack's final JSON breaks the secure
-   * baseline for this integration. Called with every JSON the stack produces; an integration
-   * removed from the construct tree is no longer judged.
-   */
-  private enforceBaseline(json: TerraformJson): void {
-    if (this.isAttached()) {
-      enforceBaseline(json, this.baselinePlan());
-    }
-  }
-
   private isAttached(): boolean {
     for (let child: Construct = this; child.node.scope !== undefined; child = child.node.scope as Construct) {
       if (child.node.scope.node.tryFindChild(child.node.id) !== child) {
@@ -678,97 +751,38 @@ export class XshieldMdeIntegration extends Construct {
     return true;
   }
 
-  /** What this integration planned, in terms of the written JSON (every token resolved). */
-  private baselinePlan(): BaselinePlan {
+  /**
+   * The plan: every element the constructor made (not those in the subtree before it began), as
+   * each would write itself now, with the names and secret expressions the guard looks for. Fixed
+   * here: nothing in it is read again from objects anyone can change later.
+   */
+  private plan(given: XshieldMdeIntegrationProps, foreign: ReadonlySet<unknown>): GuardPlan {
     const stack = TerraformStack.of(this);
-    const resolve = (value: unknown): unknown =>
-      // Stryker disable next-line BooleanLiteral: preparing only makes cdktf note references to other stacks; the resolved value is the same
-      Tokenization.resolve(value, { scope: stack, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) });
-    const text = (value: string): string => String(resolve(value));
-    const address = (element: TerraformElement): Address => {
-      if (element instanceof TerraformLocal) {
-        return { type: "local", name: element.friendlyUniqueId };
-      }
-      const type = (element as TerraformElement & { terraformResourceType?: unknown }).terraformResourceType;
-      return { type: String(type), name: element.friendlyUniqueId, data: TerraformDataSource.isTerraformDataSource(element) };
-    };
+    const resolve = resolveIn(stack);
+    const secrets = new Set<unknown>([this.clientSecretSlotA, this.clientSecretSlotB, this.keyVaultSecret]);
+    const elements = elementsIn(this)
+      .filter((e) => !foreign.has(e))
+      .flatMap((element) =>
+        captureElement(resolve, {
+          element,
+          role: `the integration's ${element.node.id.replace(/-/g, " ")}`,
+          secretAttributes: secrets.has(element) ? ["value"] : [],
+        }),
+      );
     const literal = (value: string): string | undefined => (Token.isUnresolved(value) ? undefined : value);
     const c = this.config;
-    const roleAssignments: PlannedRoleAssignment[] = this.plannedRoles.map((r) => ({
-      address: address(r.resource),
-      roleDefinitionName: r.role,
-      scope: text(r.scope),
-      principalId: text(r.principalId),
-      principalType: r.principalType,
-    }));
-    return {
+    return deepFreeze({
       subject: this.node.path,
-      storageAccount: address(this.storageAccount),
-      networkEventsContainer: address(this.networkEventsContainer),
-      deadLetterContainer: address(this.deadLetterContainer),
-      queue: address(this.queue),
-      systemTopic: address(this.systemTopic),
-      eventSubscription: address(this.eventSubscription),
-      application: address(this.application),
-      servicePrincipal: address(this.servicePrincipal),
-      consent: address(this.machineReadConsent),
-      defenderApi: address(this.defenderApi),
-      resourceGroup: address(this.resourceGroup ?? this.existingResourceGroup!),
-      roleAssignments,
-      passwords: [this.clientSecretSlotA, this.clientSecretSlotB].map((p) => ({
-        address: address(p),
-        attributes: resolve({
-          application_id: p.applicationIdInput,
-          display_name: p.displayNameInput,
-          end_date: p.endDateInput,
-          rotate_when_changed: p.rotateWhenChangedInput,
-        }) as { [key: string]: unknown },
-      })),
-      secretSchedule: [this.secretMonth, this.secretSlotAMonth, this.secretSlotBMonth].map((local, i) => ({
-        address: address(local),
-        attributes: { value: resolve(this.scheduleExpressions[i]) },
-      })),
-      secretLifetimeMonths: c.clientSecretExpiryMonths,
-      owners: resolve(this.application.ownersInput),
-      // Stryker disable all: the integration's subtree holds only resources, data sources, locals and its own Terraform blocks; an address more for what is never written changes nothing
-      otherElements: this.node
-        .findAll()
-        .filter((n): n is TerraformElement => TerraformElement.isTerraformElement(n) && ("terraformResourceType" in n || n instanceof TerraformLocal))
-        .map(address),
-      // Stryker restore all
-      access: {
-        sharedAccessKeyEnabled: c.sharedAccessKeyEnabled,
-        publicNetworkAccess: c.publicNetworkAccess,
-        allowedIpRanges: resolve(c.allowedIpRanges),
-      },
-      literalNames: {
+      elements,
+      names: {
         storageAccount: literal(c.storageAccountName),
-        resourceGroup: literal(c.resourceGroupName),
+        resourceGroup: c.createResourceGroup ? literal(c.resourceGroupName) : undefined,
         applicationDisplayName: literal(c.applicationDisplayName),
       },
-      alerts:
-        c.alerts === undefined
-          ? undefined
-          : {
-              metricAlerts: this.plannedAlerts.map((a) => ({
-                address: address(a.resource),
-                // The provider's own serializers write the blocks as the resource writes them.
-                attributes: resolve({
-                  scopes: [a.scope],
-                  criteria: [monitorMetricAlertCriteriaToTerraform(a.criteria)],
-                  window_size: a.windowSize,
-                  frequency: a.frequency,
-                  action: [monitorMetricAlertActionToTerraform({ actionGroupId: a.actionGroupId })],
-                }) as { [key: string]: unknown },
-              })),
-              actionGroup:
-                this.alertActionGroup === undefined
-                  ? undefined
-                  : // Stryker disable next-line ArrayDeclaration: the construct makes an action group only for e-mail receivers
-                    { address: address(this.alertActionGroup), emails: [...(c.alerts.emailReceivers ?? [])] },
-            },
+      secretExpressions: [String(resolve(this.clientSecret))],
+      tokens: plannedTokens(given, resolve, ["providers", "baselineExceptions"]),
       exceptions: c.baselineExceptions,
-    };
+    });
   }
 
   /**
@@ -795,7 +809,6 @@ export class XshieldMdeIntegration extends Construct {
       principalType,
       description: options.description,
     });
-    this.plannedRoles.push({ resource: assignment, role: options.role.name, scope: options.scope, principalId: options.principalId, principalType });
     return assignment;
   }
 }

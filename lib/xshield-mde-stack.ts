@@ -4,6 +4,7 @@ import { AzureadProvider } from "@cdktf/provider-azuread/lib/provider";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { TimeProvider } from "@cdktf/provider-time/lib/provider";
 import { RESOURCE_PROVIDERS } from "./constants";
+import { planStackElements } from "./guard/capture";
 import { XshieldMdeStackProps } from "./props";
 import { throwIfInvalid, validateIntegrationProps, validateStackProps } from "./validation";
 import { XshieldMdeIntegration } from "./xshield-mde-integration";
@@ -138,8 +139,8 @@ export class XshieldMdeStack extends TerraformStack {
       throwIfInvalid(`XshieldMdeStack "${id}"`, [...own, ...integrationProblems(props)]);
     }
 
-    new AzureadProvider(this, "azuread", { tenantId: props.tenantId });
-    new AzurermProvider(this, "azurerm", {
+    const azuread = new AzureadProvider(this, "azuread", { tenantId: props.tenantId });
+    const azurerm = new AzurermProvider(this, "azurerm", {
       // Nothing here needs the storage data plane (containers and queues are created through
       // ARM). With it on, every plan reads the account's queue properties over the data plane,
       // which the storage firewall answers with 403 from any address not in allowedIpRanges.
@@ -153,22 +154,21 @@ export class XshieldMdeStack extends TerraformStack {
       resourceProviderRegistrations: "none",
       resourceProvidersToRegister: [...RESOURCE_PROVIDERS],
     });
-    new TimeProvider(this, "time");
+    const time = new TimeProvider(this, "time");
 
     const backend = props.backend ?? { type: "local" };
-    if (backend.type === "local") {
-      new LocalBackend(this, { path: backend.path ?? `../../../terraform.${id}.tfstate` });
-    } else {
-      new AzurermBackend(this, {
-        resourceGroupName: backend.resourceGroupName,
-        storageAccountName: backend.storageAccountName,
-        containerName: backend.containerName,
-        key: backend.key ?? `xshield-mde/${id}.tfstate`,
-        useAzureadAuth: backend.useAzureadAuth ?? true,
-        subscriptionId: backend.subscriptionId ?? props.subscriptionId,
-        tenantId: props.tenantId,
-      });
-    }
+    const stateBackend =
+      backend.type === "local"
+        ? new LocalBackend(this, { path: backend.path ?? `../../../terraform.${id}.tfstate` })
+        : new AzurermBackend(this, {
+            resourceGroupName: backend.resourceGroupName,
+            storageAccountName: backend.storageAccountName,
+            containerName: backend.containerName,
+            key: backend.key ?? `xshield-mde/${id}.tfstate`,
+            useAzureadAuth: backend.useAzureadAuth ?? true,
+            subscriptionId: backend.subscriptionId ?? props.subscriptionId,
+            tenantId: props.tenantId,
+          });
 
     const integration = new XshieldMdeIntegration(this, "integration", props.integration);
     this.integration = integration;
@@ -183,6 +183,15 @@ export class XshieldMdeStack extends TerraformStack {
     }
     this.outputs = outputs;
     this.propsHaveTokens = containsToken(props);
+    // The providers and the backend are the stack's plan, judged with the integration's own
+    // elements: written exactly as made here. (The outputs need no plan: they are the harmless
+    // forms the guard allows anyway, and one that would show the secret is refused.)
+    planStackElements(this, [
+      { element: azuread, role: "the stack's azuread provider" },
+      { element: azurerm, role: "the stack's azurerm provider" },
+      { element: time, role: "the stack's time provider" },
+      { element: stateBackend, role: "the stack's state backend" },
+    ]);
   }
 
   /**

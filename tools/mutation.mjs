@@ -70,14 +70,14 @@ const rows = Object.entries(files)
   .map(([file, { mutants }]) => ({ file, ...score(mutants) }))
   .sort((a, b) => a.file.localeCompare(b.file));
 const all = score(Object.values(files).flatMap((f) => f.mutants));
-const guard = score(files["lib/baseline-guard.ts"]?.mutants ?? []);
+const guard = score(Object.entries(files).filter(([file]) => file.startsWith("lib/guard/")).flatMap(([, f]) => f.mutants));
 const pct = (x) => `${(x * 100).toFixed(1)}%`;
 console.log("\nfile                                 score   detected  undetected  ignored");
 for (const r of rows) {
   console.log(`${r.file.padEnd(36)} ${pct(r.score).padStart(6)}  ${String(r.detected).padStart(8)}  ${String(r.undetected).padStart(10)}  ${String(r.ignored).padStart(7)}`);
 }
 console.log(`${"lib/ as a whole".padEnd(36)} ${pct(all.score).padStart(6)}  ${String(all.detected).padStart(8)}  ${String(all.undetected).padStart(10)}  ${String(all.ignored).padStart(7)}`);
-console.log(`${"the guard (lib/baseline-guard.ts)".padEnd(36)} ${pct(guard.score).padStart(6)}`);
+console.log(`${"the guard (lib/guard/)".padEnd(36)} ${pct(guard.score).padStart(6)}`);
 writeFileSync("reports/mutation/summary.json", JSON.stringify({ all, guard, files: rows }, null, 2));
 const target = 0.9;
 if (all.score < target || guard.score < target) {

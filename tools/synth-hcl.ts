@@ -9,8 +9,9 @@
  * cdktf writes HCL only when `SYNTH_HCL_OUTPUT=true` is set before the stacks are built (what
  * `cdktf synth --hcl` does); `new App({ hclOutput: true })` alone names the file `cdk.tf` but
  * still fills it with JSON. The library's HCL is valid but not canonically laid out, and it quotes
- * `depends_on` references (deprecated in Terraform), and cannot render `required_version` or
- * `removed` blocks; this tool unquotes them, adds those blocks, and runs
+ * `depends_on`, `replace_triggered_by` and `ignore_changes` entries (which Terraform refuses or
+ * deprecates), and cannot render `required_version` or `removed` blocks; this tool unquotes them,
+ * adds those blocks, and runs
  * `terraform fmt` over the result when the `terraform` binary is on PATH.
  */
 import { spawnSync } from "child_process";
@@ -56,14 +57,18 @@ export interface SynthHclResult {
 }
 
 /**
- * Replaces quoted references in `depends_on` lists (`"azurerm_role_assignment.x"`) with bare ones
- * (`azurerm_role_assignment.x`), which is what Terraform expects since 0.12. Only list items that
- * are a quoted `type.name` (or `data.type.name`, `module.name`) address are touched.
+ * Replaces quoted references in the lists Terraform reads as bare references — `depends_on` and
+ * `replace_triggered_by` (`"azurerm_role_assignment.x"`), and attribute names in `ignore_changes`
+ * (`"action"`) — with bare ones, which is what Terraform expects since 0.12 (a quoted
+ * `replace_triggered_by` is an error, "Invalid replace_triggered_by expression"; quoted
+ * `depends_on` and `ignore_changes` are deprecated). Only list items that are a quoted address or
+ * attribute name are touched.
  */
-export function unquoteDependsOn(hcl: string): string {
-  return hcl.replace(/(\bdepends_on\s*=\s*\[)([^\]]*)(\])/g, (_match, open: string, body: string, close: string) => {
-    const items = body.replace(/"((?:data\.)?[A-Za-z_][A-Za-z0-9_-]*\.[A-Za-z_][A-Za-z0-9_-]*)"/g, "$1");
-    return open + items + close;
+export function unquoteReferences(hcl: string): string {
+  const addresses = (body: string) => body.replace(/"((?:data\.|module\.)?[A-Za-z_][A-Za-z0-9_-]*\.[A-Za-z_][A-Za-z0-9_-]*)"/g, "$1");
+  const names = (body: string) => body.replace(/"([A-Za-z_][A-Za-z0-9_-]*)"/g, "$1");
+  return hcl.replace(/(\b(depends_on|replace_triggered_by|ignore_changes)\s*=\s*\[)([^\]]*)(\])/g, (_match, open: string, key: string, body: string, close: string) => {
+    return open + (key === "ignore_changes" ? names(body) : addresses(body)) + close;
   });
 }
 
@@ -90,7 +95,7 @@ export function terraformFmt(hcl: string, terraform = "terraform"): string {
 
 /**
  * Synthesizes every environment as HCL into `<outdir>/stacks/<env>/cdk.tf`, unquotes
- * `depends_on` references and formats the files with `terraform fmt` when it is available.
+ * references in lifecycle lists and `depends_on`, and formats the files with `terraform fmt` when it is available.
  */
 export function synthHcl(options: SynthHclOptions = {}): SynthHclResult[] {
   const outdir = path.resolve(options.outdir ?? HCL_OUTDIR);
@@ -115,7 +120,7 @@ export function synthHcl(options: SynthHclOptions = {}): SynthHclResult[] {
 
   return environments.map(({ name }) => {
     const file = path.join(outdir, "stacks", name, "cdk.tf");
-    let hcl = addTerraformBlocksToHcl(unquoteDependsOn(fs.readFileSync(file, "utf8")), app.node.findChild(name));
+    let hcl = addTerraformBlocksToHcl(unquoteReferences(fs.readFileSync(file, "utf8")), app.node.findChild(name));
     if (hcl.trimStart().startsWith("{")) {
       throw new Error(`${file} holds JSON, not HCL: cdktf ignored SYNTH_HCL_OUTPUT`);
     }

@@ -68,10 +68,31 @@ export function parseCommandArgs<S extends string, V extends string>(
  * `--flag <value>` and `--flag=<value>` forms. `npm run` starts scripts in the package folder, so
  * a relative path the user typed is meant from where they typed it (`INIT_CWD`).
  */
-export function resolveFileFlags(argv: readonly string[], fileFlags: readonly string[], base: string): string[] {
+export function resolveFileFlags(argv: readonly string[], fileFlags: readonly string[], base = process.env.INIT_CWD ?? process.cwd()): string[] {
   return argv.map((arg, i) => {
     if (fileFlags.includes(argv[i - 1] ?? "") && !arg.startsWith("--")) return path.resolve(base, arg);
     const flag = fileFlags.find((f) => arg.startsWith(`${f}=`));
     return flag !== undefined ? `${flag}=${path.resolve(base, arg.slice(flag.length + 1))}` : arg;
   });
+}
+
+/** A value flag's value, else the environment variable's (when not blank), else undefined. */
+export function flagOrEnvironment(fromFlag: string | undefined, variable: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  if (fromFlag !== undefined) return fromFlag;
+  const fromEnv = variable !== undefined ? env[variable] : undefined;
+  return fromEnv !== undefined && fromEnv.trim() !== "" ? fromEnv : undefined;
+}
+
+/** Node's debug sections (`NODE_DEBUG`) that write connection or request details, request headers (bearer tokens) among them. */
+export const CREDENTIAL_DEBUG_SECTIONS = ["http", "http2", "https", "net", "tls", "undici", "fetch"] as const;
+
+/**
+ * The sections of {@link CREDENTIAL_DEBUG_SECTIONS} a `NODE_DEBUG` value turns on, matched the
+ * way Node matches them: a comma-separated list, case-insensitive, `*` a wildcard. Empty when none.
+ */
+export function credentialDebugSections(nodeDebug: string | undefined): string[] {
+  if (nodeDebug === undefined || nodeDebug === "") return [];
+  const pattern = nodeDebug.replace(/[|\\{}()[\]^$+?.]/g, "\\$&").replaceAll("*", ".*").replaceAll(",", "$|^");
+  const enabled = new RegExp(`^${pattern}$`, "i");
+  return CREDENTIAL_DEBUG_SECTIONS.filter((section) => enabled.test(section));
 }

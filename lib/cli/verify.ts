@@ -25,7 +25,7 @@
  */
 import * as fs from "fs";
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
-import { CommandArgs, parseCommandArgs } from "./args";
+import { CommandArgs, credentialDebugSections, flagOrEnvironment, parseCommandArgs } from "./args";
 import { checkDrift } from "./drift";
 import { DriftPlan, driftPlan, DriftPlanError } from "./drift-plan";
 import type { Io } from "./io";
@@ -47,6 +47,7 @@ import {
 } from "./checks";
 
 export type { Io } from "./io";
+export { CREDENTIAL_DEBUG_SECTIONS, credentialDebugSections } from "./args";
 
 /** How the command is called and what it reads; tests set the rest. The command line never does. */
 export interface VerifyCliOptions extends Omit<ReadDeployedOutputsOptions, "outputsFile" | "stackDir" | "prefix"> {
@@ -147,11 +148,7 @@ export function parseMaxQueueAgeMinutes(text: string): number | undefined {
 }
 
 function setting(args: Args, flag: ValueFlag, env: NodeJS.ProcessEnv): string | undefined {
-  const fromFlag = args.values[flag];
-  if (fromFlag !== undefined) return fromFlag;
-  const variable = VALUE_FLAGS[flag];
-  const fromEnv = variable !== undefined ? env[variable] : undefined;
-  return fromEnv !== undefined && fromEnv.trim() !== "" ? fromEnv : undefined;
+  return flagOrEnvironment(args.values[flag], VALUE_FLAGS[flag], env);
 }
 
 /**
@@ -171,20 +168,6 @@ export interface JsonUsage {
   readonly usage: string;
   /** Always 0, the process's exit code. */
   readonly exitCode: 0;
-}
-
-/** Node's debug sections (`NODE_DEBUG`) that write connection or request details, request headers (bearer tokens) among them. */
-export const CREDENTIAL_DEBUG_SECTIONS = ["http", "http2", "https", "net", "tls", "undici", "fetch"] as const;
-
-/**
- * The sections of {@link CREDENTIAL_DEBUG_SECTIONS} a `NODE_DEBUG` value turns on, matched the
- * way Node matches them: a comma-separated list, case-insensitive, `*` a wildcard. Empty when none.
- */
-export function credentialDebugSections(nodeDebug: string | undefined): string[] {
-  if (nodeDebug === undefined || nodeDebug === "") return [];
-  const pattern = nodeDebug.replace(/[|\\{}()[\]^$+?.]/g, "\\$&").replaceAll("*", ".*").replaceAll(",", "$|^");
-  const enabled = new RegExp(`^${pattern}$`, "i");
-  return CREDENTIAL_DEBUG_SECTIONS.filter((section) => enabled.test(section));
 }
 
 /**
