@@ -3,20 +3,13 @@
  * (`npm run adopt`): the package's own command-line pieces (lib/cli/), with the environment
  * required.
  */
-import { parseCommandArgs } from "../lib/cli/args";
+import { type CommandArgs, parseCommandArgs } from "../lib/cli/args";
 
 export { credentialDebugSections, CREDENTIAL_DEBUG_SECTIONS, flagOrEnvironment, resolveFileFlags } from "../lib/cli/args";
 export type { Io } from "../lib/cli/io";
 
-/** The arguments of a tool that acts on one environment. */
-export interface EnvironmentArgs<S extends string, V extends string> {
-  /** The environment named on the command line. */
-  readonly env: string;
-  /** The switches given. */
-  readonly switches: ReadonlySet<S>;
-  /** The values of the value flags given. */
-  readonly values: Partial<Record<V, string>>;
-}
+/** The arguments of a tool that acts on one environment: `env`, the environment named. */
+export type EnvironmentArgs<S extends string, V extends string> = Omit<CommandArgs<S, V>, "name"> & { readonly env: string };
 
 /**
  * Parses `argv`: `<environment>` plus `--switch` and `--flag <value>` / `--flag=<value>` options,
