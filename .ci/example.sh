@@ -3,7 +3,8 @@
 # runs prepare, the build), installs the tarball into a scratch copy of examples/platform-team from
 # scratch (npm install from the registry, no lock file, nothing linked to this project's
 # node_modules), then type-checks, synthesizes (the compiled main.ts run by node, what the
-# example's cdktf.json app does) and runs the example's tests.
+# example's cdktf.json app does), runs the example's tests, and runs the package's command,
+# xshield-mde, as installed there (no Azure needed: values from an outputs file, verify --help).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 example=examples/platform-team
@@ -48,3 +49,38 @@ if (accounts !== 2 || aliases.join() !== "(default),americas") {
 }
 console.log(`example: synthesized cdktf.out/stacks/security (2 integrations, azurerm providers ${aliases.join(" + ")})`);'
 npx jest
+
+# The installed command: on a `terraform output -json` file of this stack's two integrations
+# (prefixed outputs), as a platform team runs it after `cdktf deploy security`.
+node -e '
+const values = (prefix, queue) => ({
+  client_id: "11111111-2222-3333-4444-555555555555", tenant_id: "66666666-7777-8888-9999-000000000000",
+  client_secret: "Example~secret.0123456789abcdefghijklmnop", storage_account_name: `stplatformxshield${prefix}`,
+  queue_name: queue, storage_account_id: `/subscriptions/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/stplatformxshield${prefix}`,
+});
+const out = {};
+for (const [prefix, queue] of [["emea", "q-emea"], ["americas", "q-americas"]]) {
+  for (const [name, value] of Object.entries(values(prefix, queue))) out[`${prefix}_${name}`] = { sensitive: name === "client_secret", type: "string", value };
+}
+require("fs").writeFileSync("outputs.json", JSON.stringify(out));'
+if [ ! -x node_modules/.bin/xshield-mde ]; then
+  echo "example: the installed package has no xshield-mde command in node_modules/.bin" >&2
+  exit 1
+fi
+values="$(npx --no-install xshield-mde values --outputs-file outputs.json --prefix americas)"
+for want in "Storage Queue name:    q-americas" "Storage Account name:  stplatformxshieldamericas" "Client Secret:         Exa…(41 chars, hidden"; do
+  if ! grep -qF "$want" <<<"$values"; then
+    printf 'example: xshield-mde values printed no line with "%s":\n%s\n' "$want" "$values" >&2
+    exit 1
+  fi
+done
+if grep -qF "secret.0123456789" <<<"$values"; then
+  echo "example: xshield-mde values printed the client secret" >&2
+  exit 1
+fi
+npx --no-install xshield-mde verify --help | grep -q '^usage: xshield-mde verify \[<stack>\]' || {
+  echo "example: xshield-mde verify --help did not print its usage" >&2
+  exit 1
+}
+echo "example: the installed xshield-mde read the americas integration of a two-integration outputs file"
+

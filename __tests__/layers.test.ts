@@ -1,8 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 
-// The layers of lib/ never loop back: props ← validation, guard ← construct ← stack ← app. A
-// cycle, even one made only of types, means a reader cannot understand one file without the other.
+// The layers of lib/ never loop back: props ← validation, guard ← construct ← stack ← app ← cli
+// (the package's commands). A cycle, even one made only of types, means a reader cannot
+// understand one file without the other.
 
 const LIB = join(__dirname, "..", "lib");
 
@@ -61,9 +62,27 @@ describe("lib/ layers", () => {
     expect(cycles(graph).map((cycle) => cycle.map((f) => relative(LIB, f)))).toEqual([]);
   });
 
-  test("props.ts imports nothing from lib/, and nothing in lib/ but the stack and app layers imports the stack", () => {
+  const inCli = (file: string) => relative(LIB, file).startsWith(`cli${sep}`);
+
+  test("props.ts imports nothing from lib/, and nothing in lib/ but the stack, app and cli layers imports the stack", () => {
     expect(graph.get(join(LIB, "props.ts"))).toEqual([]);
-    const importersOfStack = [...graph].filter(([, targets]) => targets.includes(join(LIB, "xshield-mde-stack.ts"))).map(([f]) => relative(LIB, f));
+    const importersOfStack = [...graph]
+      .filter(([file, targets]) => !inCli(file) && targets.includes(join(LIB, "xshield-mde-stack.ts")))
+      .map(([f]) => relative(LIB, f));
     expect(importersOfStack.sort()).toEqual(["app.ts", "index.ts", "synth.ts"]);
+  });
+
+  test("the commands (lib/cli) are the top layer: nothing else in lib/ imports them, and they import nothing from outside lib/", () => {
+    const cliFiles = [...graph.keys()].filter(inCli);
+    expect(cliFiles.map((f) => relative(LIB, f))).toContain(join("cli", "bin.ts"));
+    expect([...graph].filter(([file, targets]) => !inCli(file) && targets.some(inCli)).map(([f]) => relative(LIB, f))).toEqual([]);
+    // The package ships lib/ only: a relative import out of it (environments.ts, tools/) would not be there.
+    const outside = cliFiles.flatMap((file) =>
+      [...readFileSync(file, "utf8").matchAll(/from\s+["'](\.{1,2}\/[^"']+)["']/g)]
+        .map((m) => resolve(dirname(file), m[1]!))
+        .filter((target) => relative(LIB, target).startsWith(".."))
+        .map((target) => `${relative(LIB, file)} -> ${relative(LIB, target)}`),
+    );
+    expect(outside).toEqual([]);
   });
 });

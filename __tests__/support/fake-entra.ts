@@ -31,7 +31,14 @@ export interface FakeApp {
   readonly echoSecret?: {
     readonly at: "token" | "defender";
     readonly after: number;
-    readonly encode: (secret: string) => string;
+    readonly encode: (secret: string, clientId?: string) => string;
+    /**
+     * Where the server writes it: in its description (`error_description`, the Defender error's
+     * `message`), or in the field that should hold a fixed code (`error`, the Defender error's `code`).
+     *
+     * @default "description"
+     */
+    readonly field?: "description" | "code";
   };
 }
 
@@ -177,8 +184,11 @@ export async function startFakeEntra(options: {
         return;
       }
       if (app.echoSecret?.at === "token") {
-        const echoed = `${longDescription(app.echoSecret.after)}${app.echoSecret.encode(form.get("client_secret") ?? "")}.`;
-        const e = entraError(401, "invalid_client", 50012, echoed);
+        const echoed = `${longDescription(app.echoSecret.after)}${app.echoSecret.encode(form.get("client_secret") ?? "", clientId)}.`;
+        const e =
+          app.echoSecret.field === "code"
+            ? entraError(401, echoed, 50012, "Client authentication failed at the fake token endpoint.")
+            : entraError(401, "invalid_client", 50012, echoed);
         sendJson(res, e.status, e.body);
         return;
       }
@@ -233,8 +243,9 @@ export async function startFakeEntra(options: {
       const app = apps.find((a) => a.clientId === claims.appid && a.tenantId === claims.tid);
       const roles = Array.isArray(claims.roles) ? (claims.roles as unknown[]) : [];
       if (app?.echoSecret?.at === "defender") {
-        const echoed = `${longDescription(app.echoSecret.after)}${app.echoSecret.encode(app.secret)}.`;
-        sendJson(res, 400, { error: { code: "BadRequest", message: echoed, target: randomUUID() } });
+        const echoed = `${longDescription(app.echoSecret.after)}${app.echoSecret.encode(app.secret, app.clientId)}.`;
+        const error = app.echoSecret.field === "code" ? { code: echoed, message: "Bad request." } : { code: "BadRequest", message: echoed };
+        sendJson(res, 400, { error: { ...error, target: randomUUID() } });
         return;
       }
       const status = app?.defenderStatus ?? (roles.includes("Machine.Read.All") ? 200 : 403);

@@ -68,12 +68,14 @@ export async function startFakeStorage(options: {
    * (a test may change what it returns between runs).
    */
   readonly message?: () => string;
+  /** The error code instead of `errorCode`, read at each request (a server that puts free text where a code belongs). */
+  readonly code?: () => string | undefined;
 }): Promise<FakeStorage> {
   const requests: StorageRequest[] = [];
   const server = createServer({ cert: options.certPem, key: options.keyPem }, (req, res) => {
     requests.push({ method: req.method ?? "GET", url: req.url ?? "/", authorization: req.headers.authorization });
     req.resume();
-    sendStorageError(res, options.status, options.errorCode, options.message?.());
+    sendStorageError(res, options.status, options.code?.() ?? options.errorCode, options.message?.());
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

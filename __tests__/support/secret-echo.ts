@@ -4,10 +4,13 @@
  * finds (a failing test must not put the secret in the test output either).
  */
 
-/** A way a server may write a secret it echoes; `encode` turns the secret into that text. */
+/**
+ * A way a server may write a secret it echoes; `encode` turns the secret into that text (some
+ * also use the client id the secret was sent with).
+ */
 export interface SecretEncoding {
   readonly name: string;
-  readonly encode: (secret: string) => string;
+  readonly encode: (secret: string, clientId?: string) => string;
 }
 
 const FORM = (secret: string): string => new URLSearchParams({ s: secret }).toString().slice("s=".length);
@@ -35,11 +38,28 @@ export const SECRET_ENCODINGS: readonly SecretEncoding[] = [
   { name: "XML-escaped", encode: (s) => s.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/~/g, "&#126;") },
 ];
 
+/**
+ * Encodings no scrubber is asked to know: verify prints no server text at all, so none of these
+ * may reach what it prints either.
+ */
+export const UNSCRUBBED_ENCODINGS: readonly SecretEncoding[] = [
+  { name: "base64", encode: (s) => Buffer.from(s, "utf8").toString("base64") },
+  // What an HTTP Basic Authorization header carries, echoed by a proxy.
+  { name: "base64 of client_id:secret", encode: (s, clientId = "") => Buffer.from(`${clientId}:${s}`, "utf8").toString("base64") },
+  { name: "hex", encode: (s) => Buffer.from(s, "utf8").toString("hex") },
+  { name: "URL-encoded twice", encode: (s) => encodeURIComponent(encodeURIComponent(s)) },
+  { name: "upper-cased", encode: (s) => s.toUpperCase() },
+  { name: "reversed", encode: (s) => [...s].reverse().join("") },
+];
+
 const FILLER =
   "The request was refused by the upstream authentication service because the credentials presented with it could not " +
   "be validated against the registered application; this text is deliberately long, as some gateways and proxies write " +
   "whole paragraphs, and it runs on past the point where one-line summaries are shortened, before it finally quotes " +
   "the value it received, which was: ";
+
+/** The words every {@link longDescription} starts with: printed, they would be a server's text. */
+export const DESCRIPTION_START = FILLER.slice(0, 60);
 
 /** `length` characters of plain description on one line (no newline), e.g. to put before an echoed secret. */
 export function longDescription(length: number): string {
@@ -53,14 +73,15 @@ export const MIN_LEAK_LENGTH = 8;
 
 /**
  * Where `text` holds a piece of `secret` at least {@link MIN_LEAK_LENGTH} characters long, in any
- * of the {@link SECRET_ENCODINGS} or as written into a JSON string. Each entry names the encoding
- * and the offset of the piece within the secret, never the piece: safe to print in a failing test.
+ * of the {@link SECRET_ENCODINGS} and {@link UNSCRUBBED_ENCODINGS} (with `clientId` for the one
+ * that needs it) or as written into a JSON string. Each entry names the encoding and the offset of
+ * the piece within the secret, never the piece: safe to print in a failing test.
  */
-export function secretLeaks(text: string, secret: string): string[] {
+export function secretLeaks(text: string, secret: string, clientId?: string): string[] {
   const forms = new Map<string, string>();
-  for (const { name, encode } of SECRET_ENCODINGS) {
-    forms.set(name, encode(secret));
-    forms.set(`${name}, then JSON-escaped`, JSON.stringify(encode(secret)).slice(1, -1));
+  for (const { name, encode } of [...SECRET_ENCODINGS, ...UNSCRUBBED_ENCODINGS]) {
+    forms.set(name, encode(secret, clientId));
+    forms.set(`${name}, then JSON-escaped`, JSON.stringify(encode(secret, clientId)).slice(1, -1));
   }
   const leaks: string[] = [];
   for (const [name, form] of forms) {

@@ -70,14 +70,16 @@ export class SecurityStack extends TerraformStack {
       providers: { azurerm: americasSubscription },
     });
 
-    // The values Xshield's dialog asks for, per region. The client secrets are sensitive:
-    // read them with `terraform output -raw <name>`, never in logs.
+    // The values Xshield's dialog asks for, per region, and the storage account id the Streaming
+    // API step needs. The client secrets are sensitive: read them with `terraform output -raw
+    // <name>`, never in logs. `npx xshield-mde values security --prefix emea` prints them all.
     for (const [region, integration] of [["emea", this.emea], ["americas", this.americas]] as const) {
       new TerraformOutput(this, `${region}_tenant_id`, { value: integration.tenantId });
       new TerraformOutput(this, `${region}_client_id`, { value: integration.clientId });
       new TerraformOutput(this, `${region}_client_secret`, { value: integration.clientSecret, sensitive: true });
       new TerraformOutput(this, `${region}_storage_account_name`, { value: integration.storageAccountName });
       new TerraformOutput(this, `${region}_queue_name`, { value: integration.queueName });
+      new TerraformOutput(this, `${region}_storage_account_id`, { value: integration.storageAccountId });
       new TerraformOutput(this, `${region}_client_secret_expires_at`, { value: integration.clientSecretExpiresAt });
     }
   }

@@ -16,20 +16,35 @@
  * 1–5 answer "does it work?" before activation; 6 and 7 answer "is it still healthy?" for a
  * scheduled run (`--strict` turns their warnings into a non-zero exit code).
  *
- * Pure: no console, no process.exit. Every text returned has the client secret scrubbed from it:
- * text from elsewhere (SDK errors, response bodies) is scrubbed as it comes in, before anything
+ * Pure: no console, no process.exit. Of a failure, only fields known to be safe are returned
+ * (./safe-fields.ts: the HTTP status, listed error codes, AADSTS codes with Microsoft's own
+ * description, request ids of a checked shape), never a server's text: an error description or
+ * message may quote the secret in an encoding no scrubber knows. The secret scrubber stays as a
+ * second line: data that is shown (blob names) is scrubbed as it comes in, before anything
  * shortens it, and the results once more at the end.
  */
 import * as https from "https";
 import * as tls from "tls";
 import { ClientSecretCredential, type TokenCredential } from "@azure/identity";
 import { ContainerClient } from "@azure/storage-blob";
-import { isRestError } from "@azure/core-rest-pipeline";
+import { isRestError, type PipelinePolicy, type TlsSettings } from "@azure/core-rest-pipeline";
 import { QueueClient, type PeekedMessageItem } from "@azure/storage-queue";
-import { DEAD_LETTER_CONTAINER_NAME, MACHINE_READ_ALL, NETWORK_EVENTS_CONTAINER_NAME, ROLES } from "../lib/constants";
-import { streamingApiInstructions } from "../lib/xshield-mde-integration";
-import type { OUTPUT_NAMES } from "../lib/xshield-mde-stack";
-import type { DeployedOutputs } from "./deployed-outputs";
+import { DEAD_LETTER_CONTAINER_NAME, MACHINE_READ_ALL, NETWORK_EVENTS_CONTAINER_NAME, ROLES } from "../constants";
+import { streamingApiInstructions } from "../xshield-mde-integration";
+import type { OUTPUT_NAMES } from "../xshield-mde-stack";
+import type { DeployedOutputs } from "./outputs";
+import {
+  aadstsDescription,
+  describeFailure,
+  entraFailure,
+  header,
+  httpFailure,
+  safeId,
+  safeIds,
+  type SafeFailure,
+  safeStatus,
+  tokenFailure,
+} from "./safe-fields";
 
 // ---------------------------------------------------------------------------------------------
 // Public types
@@ -38,8 +53,22 @@ import type { DeployedOutputs } from "./deployed-outputs";
 /** The checks, in the order they run. */
 export const CHECK_IDS = ["credentials", "consent", "defender-api", "queue", "events", "queue-age", "dead-letters"] as const;
 
+/**
+ * The drift checks of `verify --drift` (./drift.ts), in the order they run after the others:
+ * each passes once, or fails once for every difference it finds.
+ */
+export const DRIFT_CHECK_IDS = [
+  "drift-sign-in",
+  "drift-storage-account",
+  "drift-soft-delete",
+  "drift-containers",
+  "drift-role-assignments",
+  "drift-event-subscription",
+  "drift-application",
+] as const;
+
 /** One check's id (stable: the `check` field of the JSON report). */
-export type CheckId = (typeof CHECK_IDS)[number];
+export type CheckId = (typeof CHECK_IDS)[number] | (typeof DRIFT_CHECK_IDS)[number];
 
 /** Human titles of the checks, for the printed report. */
 export const CHECK_TITLES: Readonly<Record<CheckId, string>> = {
@@ -50,6 +79,13 @@ export const CHECK_TITLES: Readonly<Record<CheckId, string>> = {
   events: "DeviceNetworkEvents flowing",
   "queue-age": "Oldest queue message",
   "dead-letters": `Dead letters (${DEAD_LETTER_CONTAINER_NAME})`,
+  "drift-sign-in": "Drift: your Azure sign-in",
+  "drift-storage-account": "Drift: storage account security and firewall",
+  "drift-soft-delete": "Drift: blob and container soft delete",
+  "drift-containers": "Drift: containers' access level",
+  "drift-role-assignments": "Drift: role assignments on the account, containers and queue",
+  "drift-event-subscription": "Drift: event subscription",
+  "drift-application": "Drift: application credentials and permissions",
 };
 
 /** Outcome of one check. */
@@ -58,7 +94,8 @@ export type CheckStatus = "pass" | "fail" | "skip";
 /**
  * One line of the report, and the element type of the `--json` report: `verify --json` prints
  * `[{check, status, message, fix?, warning?}]`, one element per check in {@link CHECK_IDS} order,
- * and no other key (see {@link JsonReport}).
+ * then with `--drift` the {@link DRIFT_CHECK_IDS} (one pass, or one fail per difference), and no
+ * other key (see {@link JsonReport}).
  */
 export interface CheckResult {
   /** Which check. */
@@ -118,6 +155,18 @@ export interface VerifyOptions {
    * @default "https://{account}.queue.core.windows.net"
    */
   readonly queueEndpoint?: string;
+  /**
+   * Azure Resource Manager, for `--drift`.
+   *
+   * @default "https://management.azure.com"
+   */
+  readonly armEndpoint?: string;
+  /**
+   * Microsoft Graph, for `--drift`.
+   *
+   * @default "https://graph.microsoft.com"
+   */
+  readonly graphEndpoint?: string;
   /**
    * Extra CA certificates (PEM) trusted in addition to Node's bundled roots, e.g. a TLS-inspecting
    * proxy's. (`NODE_EXTRA_CA_CERTS` works too, for the whole process.)
@@ -191,6 +240,8 @@ export const DEFAULT_DEFENDER_API_BASE = "https://api.security.microsoft.com";
 export const DEFAULT_DEFENDER_SCOPE = "https://api.securitycenter.microsoft.com/.default";
 export const DEFAULT_BLOB_ENDPOINT = "https://{account}.blob.core.windows.net";
 export const DEFAULT_QUEUE_ENDPOINT = "https://{account}.queue.core.windows.net";
+export const DEFAULT_ARM_ENDPOINT = "https://management.azure.com";
+export const DEFAULT_GRAPH_ENDPOINT = "https://graph.microsoft.com";
 export const DEFAULT_STALE_AFTER_MINUTES = 120;
 /**
  * Default of {@link VerifyOptions.maxQueueAgeMinutes}. Xshield polls the queue and removes each
@@ -222,6 +273,8 @@ export interface ResolvedEndpoints {
   readonly defenderScope: string;
   readonly blobEndpoint: string;
   readonly queueEndpoint: string;
+  readonly armEndpoint: string;
+  readonly graphEndpoint: string;
 }
 
 function httpsBase(name: string, value: string, account: string): string {
@@ -260,6 +313,8 @@ export function resolveEndpoints(values: Pick<VerifyInputs, "storageAccountName"
     defenderScope: scope,
     blobEndpoint: httpsBase("blob endpoint", options.blobEndpoint ?? DEFAULT_BLOB_ENDPOINT, account),
     queueEndpoint: httpsBase("queue endpoint", options.queueEndpoint ?? DEFAULT_QUEUE_ENDPOINT, account),
+    armEndpoint: httpsBase("Resource Manager endpoint", options.armEndpoint ?? DEFAULT_ARM_ENDPOINT, account),
+    graphEndpoint: httpsBase("Graph endpoint", options.graphEndpoint ?? DEFAULT_GRAPH_ENDPOINT, account),
   };
 }
 
@@ -359,19 +414,11 @@ export function formatDuration(ms: number): string {
   return h % 24 === 0 ? `${d} d` : `${d} d ${h % 24} h`;
 }
 
-/** The first AADSTS code in a text and its description (up to the trace/correlation ids). */
-export function findAadsts(text: string): { code: string; description: string } | undefined {
-  const match = /AADSTS(\d+):?\s*(.*)/s.exec(text);
-  if (!match) return undefined;
-  const description = (match[2] ?? "")
-    .split(/\s+(?:Trace ID:|Correlation ID:|Timestamp:|- Correlation ID|- Trace ID)/)[0]!
-    .replace(/\s+/g, " ")
-    .trim();
-  return { code: match[1]!, description };
-}
-
-/** An error's text, with its causes: names, messages and codes. Never returned as such: see {@link errorText}. */
-function rawErrorText(error: unknown): string {
+/**
+ * An error's text, with its causes: names, messages and codes. Only ever looked at for its safe
+ * fields, never returned: an SDK's error quotes what a server answered.
+ */
+export function rawErrorText(error: unknown): string {
   const parts: string[] = [];
   let current: unknown = error;
   for (let depth = 0; depth < 4 && current !== undefined && current !== null; depth++) {
@@ -388,12 +435,16 @@ function rawErrorText(error: unknown): string {
   return parts.join(" | ");
 }
 
-/**
- * An error's text (with its causes), scrubbed: the one way an error's words enter a result. SDK
- * errors may quote what a server answered, and a server may quote the request.
- */
-function errorText(error: unknown, scrub: Scrub): string {
-  return scrub(rawErrorText(error));
+/** The name of an error's class, when it is a plain identifier (`RestError`, `TypeError`), for a message. */
+function errorName(error: unknown): string | undefined {
+  const name = error instanceof Error ? error.name : undefined;
+  return name !== undefined && /^[A-Za-z]{1,40}$/.test(name) ? name : undefined;
+}
+
+/** ` (fields)` of a failure for a message, or nothing when none is known. */
+function said(failure: SafeFailure): string {
+  const text = describeFailure(failure);
+  return text === "" ? "" : ` (${text})`;
 }
 
 const NETWORK_CODES = [
@@ -446,30 +497,54 @@ function firstLine(text: string, max = 300): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+// TLS: Node's roots plus an extra CA, parsed once
+// ---------------------------------------------------------------------------------------------
+
+/** TLS settings that trust Node's roots and an extra CA, as one prepared secure context. */
+export type TrustedTls = TlsSettings & { readonly secureContext: tls.SecureContext };
+
+const TRUSTED_TLS = new Map<string, TrustedTls>();
+
+/**
+ * The TLS settings trusting Node's bundled roots and `extraCa` (PEM). Built once per CA text and
+ * shared: every TLS connection given `ca` would parse the ~140 roots again (most of a run's CPU).
+ * `secureContext` is not in TlsSettings' type, but the Azure SDKs spread their TLS settings into
+ * the https.Agent that connects (@typespec/ts-http-runtime's nodeHttpClient), and Node's
+ * tls.connect uses a given secureContext as is; https.get takes it directly.
+ */
+export function trustedTls(extraCa: string): TrustedTls {
+  let settings = TRUSTED_TLS.get(extraCa);
+  if (settings === undefined) {
+    settings = { secureContext: tls.createSecureContext({ ca: [...tls.rootCertificates, extraCa] }) };
+    TRUSTED_TLS.set(extraCa, settings);
+  }
+  return settings;
+}
+
+// ---------------------------------------------------------------------------------------------
 // HTTP helper for the Defender API and the tenant probe (the Azure SDKs do the rest)
 // ---------------------------------------------------------------------------------------------
 
 interface HttpAnswer {
   readonly status: number;
-  /** Scrubbed as it was received. */
-  readonly body: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** Parsed JSON, or undefined: read only for its safe fields. */
+  readonly json: unknown;
 }
 
-function httpsGet(
-  url: string,
-  headers: Record<string, string>,
-  ctx: Pick<Context, "ca" | "timeoutMs" | "scrub">,
-): Promise<HttpAnswer> {
-  const { ca, timeoutMs, scrub } = ctx;
+function httpsGet(url: string, headers: Record<string, string>, ctx: Pick<Context, "tls" | "timeoutMs">): Promise<HttpAnswer> {
+  const { tls: tlsOptions, timeoutMs } = ctx;
   return new Promise((resolve, reject) => {
-    const request = https.get(url, { headers, timeout: timeoutMs, ...(ca !== undefined ? { ca } : {}) }, (response) => {
+    const request = https.get(url, { headers, timeout: timeoutMs, ...(tlsOptions ?? {}) }, (response) => {
       const chunks: Buffer[] = [];
       let size = 0;
       response.on("data", (chunk: Buffer) => {
         size += chunk.length;
         if (size <= 256 * 1024) chunks.push(chunk);
       });
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, body: scrub(Buffer.concat(chunks).toString("utf8")) }));
+      response.on("end", () =>
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, json: parseJson(Buffer.concat(chunks).toString("utf8")) }),
+      );
       response.on("error", reject);
     });
     request.on("timeout", () => request.destroy(Object.assign(new Error("request timed out"), { code: "ETIMEDOUT" })));
@@ -485,29 +560,6 @@ function parseJson(text: string): unknown {
   }
 }
 
-/**
- * `{ error: { code, message } }` (Defender API) or `{ error, error_description }` (Entra), scrubbed:
- * the body was, but JSON strings are unescaped here, so a secret escaped twice in the body (quoted
- * JSON inside JSON) appears only now.
- */
-function apiError(body: string, scrub: Scrub): { code?: string; message?: string } {
-  const json = parseJson(body);
-  if (typeof json !== "object" || json === null) return {};
-  const record = json as Record<string, unknown>;
-  const error = record.error;
-  if (typeof error === "object" && error !== null) {
-    const e = error as Record<string, unknown>;
-    return {
-      ...(typeof e.code === "string" ? { code: scrub(e.code) } : {}),
-      ...(typeof e.message === "string" ? { message: scrub(e.message) } : {}),
-    };
-  }
-  return {
-    ...(typeof error === "string" ? { code: scrub(error) } : {}),
-    ...(typeof record.error_description === "string" ? { message: scrub(record.error_description) } : {}),
-  };
-}
-
 // ---------------------------------------------------------------------------------------------
 // The checks
 // ---------------------------------------------------------------------------------------------
@@ -515,7 +567,8 @@ function apiError(body: string, scrub: Scrub): { code?: string; message?: string
 interface Context {
   readonly values: VerifyInputs;
   readonly endpoints: ResolvedEndpoints;
-  readonly ca: string[] | undefined;
+  /** The TLS settings of every request, when --ca-file adds a CA: see {@link trustedTls}. */
+  readonly tls: TrustedTls | undefined;
   readonly timeoutMs: number;
   readonly staleAfterMs: number;
   readonly maxQueueAgeMs: number;
@@ -525,12 +578,17 @@ interface Context {
   readonly environmentName: string;
   /** Hides the client secret: applied to every text from elsewhere as it comes in. */
   readonly scrub: Scrub;
+  /** The last answer of the token endpoint, as seen on the wire (the SDK's error does not say). */
+  readonly tokenAnswer: { status?: number; requestId?: string };
 }
 
-const pass = (check: CheckId, message: string): CheckResult => ({ check, status: "pass", message });
+/** A passed check. */
+export const pass = (check: CheckId, message: string): CheckResult => ({ check, status: "pass", message });
 const warn = (check: CheckId, message: string, fix: string): CheckResult => ({ check, status: "pass", message, fix, warning: true });
-const fail = (check: CheckId, message: string, fix: string): CheckResult => ({ check, status: "fail", message, fix });
-const skip = (check: CheckId, message: string, fix?: string): CheckResult => ({ check, status: "skip", message, ...(fix !== undefined ? { fix } : {}) });
+/** A failed check, with what to do. */
+export const fail = (check: CheckId, message: string, fix: string): CheckResult => ({ check, status: "fail", message, fix });
+/** A check not run. */
+export const skip = (check: CheckId, message: string, fix?: string): CheckResult => ({ check, status: "skip", message, ...(fix !== undefined ? { fix } : {}) });
 
 function expiryDate(value: string | undefined): Date | undefined {
   if (value === undefined) return undefined;
@@ -544,12 +602,44 @@ function redeployFix(ctx: Context, then: string): string {
   return `Run \`npx cdktf deploy ${ctx.environmentName}\` again${then}`;
 }
 
-/** Explains why no token was issued. */
+/**
+ * Notes the status and request id of each answer of the token endpoint (`…/oauth2/v2.0/token`),
+ * which the SDK's error does not carry. Headers only: the body (and so the request's secret
+ * echoed in it) is never looked at.
+ */
+function recordTokenAnswers(into: Context["tokenAnswer"]): PipelinePolicy {
+  return {
+    name: "xshieldRecordTokenAnswers",
+    sendRequest: async (request, next) => {
+      const response = await next(request);
+      if (new URL(request.url).pathname.endsWith("/oauth2/v2.0/token")) {
+        into.status = response.status;
+        const requestId = header(response.headers, "x-ms-request-id");
+        if (requestId !== undefined) into.requestId = requestId;
+      }
+      return response;
+    },
+  };
+}
+
+/** Entra ID's answer, for a message that already names its AADSTS code: ` Entra ID's answer: HTTP 401, invalid_client, trace id …` or nothing. */
+function entraSaid(failure: SafeFailure): string {
+  const { aadsts: _named, ...rest } = failure;
+  void _named;
+  const text = describeFailure(rest);
+  return text === "" ? "" : ` Entra ID's answer: ${text}.`;
+}
+
+/**
+ * Explains why no token was issued, from the safe fields of the answer only (the SDK's error
+ * text quotes Entra's description, which is never printed).
+ */
 async function describeTokenFailure(error: unknown, ctx: Context): Promise<CheckResult> {
   const { clientId, tenantId } = ctx.values;
   const host = hostOf(ctx.endpoints.authorityHost);
-  const text = errorText(error, ctx.scrub);
-  let aadsts = findAadsts(text);
+  const text = rawErrorText(error);
+  const parsed = tokenFailure(text, ctx.tokenAnswer.status);
+  let failure: SafeFailure = { ...parsed, ids: [...parsed.ids, ...safeIds([{ name: "request id", value: ctx.tokenAnswer.requestId }])] };
 
   // MSAL reads /{tenant}/v2.0/.well-known/openid-configuration first (hosts it has no built-in
   // metadata for); when that fails it says only "endpoints_resolution_error", and a failed token
@@ -561,47 +651,49 @@ async function describeTokenFailure(error: unknown, ctx: Context): Promise<Check
       `Cannot reach the authority host ${host}: ${problem}.`,
       `Allow HTTPS egress from this machine to ${host} (behind a proxy set HTTPS_PROXY), or point --authority-host at your cloud's sign-in host.`,
     );
-  if (aadsts === undefined && /endpoints_resolution_error|openid_config_error|network_error/.test(text)) {
+  if (failure.aadsts === undefined && /endpoints_resolution_error|openid_config_error|network_error/.test(text)) {
     const url = `${ctx.endpoints.authorityHost}/${encodeURIComponent(tenantId)}/v2.0/.well-known/openid-configuration`;
     let answer: HttpAnswer;
     try {
       answer = await httpsGet(url, { accept: "application/json" }, ctx);
     } catch (probeError) {
-      return unreachable(networkProblem(probeError) ?? firstLine(errorText(probeError, ctx.scrub)));
+      return unreachable(networkProblem(probeError) ?? "its answer could not be read");
     }
-    const described = apiError(answer.body, ctx.scrub);
-    aadsts = findAadsts(described.message ?? answer.body);
-    if (aadsts === undefined && answer.status !== 200) {
+    const probed = entraFailure(answer.status, answer.json);
+    if (probed.aadsts === undefined && answer.status !== 200) {
       return fail(
         "credentials",
-        `${host} did not return the OpenID configuration of tenant ${tenantId} (HTTP ${answer.status}).`,
+        `${host} did not return the OpenID configuration of tenant ${tenantId} (HTTP ${safeStatus(answer.status) ?? "status unknown"}).`,
         "Check the authority host (--authority-host; sovereign clouds: https://login.microsoftonline.us, " +
           "https://login.chinacloudapi.cn) and tenant_id.",
       );
     }
-    if (aadsts === undefined) {
+    if (probed.aadsts === undefined) {
       return unreachable(`the token request failed at the network level (network_error) although ${host} answers; a proxy or firewall may block POST requests`);
     }
+    failure = probed;
   }
 
-  if (aadsts === undefined) {
+  if (failure.aadsts === undefined) {
     const problem = networkProblem(error);
     if (problem !== undefined) {
       return unreachable(problem);
     }
+    const name = errorName(error);
     return fail(
       "credentials",
-      `No token was issued: ${firstLine(text)}`,
+      `No token was issued, and the answer carried no AADSTS code${said(failure)}${name !== undefined ? ` (${name})` : ""}.`,
       `Check tenant_id, client_id and client_secret in this environment's outputs; run verify again with AZURE_LOG_LEVEL=info for the SDK's details.`,
     );
   }
 
+  const answered = entraSaid(failure);
   const expires = expiryDate(ctx.values.clientSecretExpiresAt);
-  switch (aadsts.code) {
+  switch (failure.aadsts) {
     case "7000222":
       return fail(
         "credentials",
-        `The client secret has expired${expires ? ` (on ${day(expires)})` : ""} (AADSTS7000222).`,
+        `The client secret has expired${expires ? ` (on ${day(expires)})` : ""} (AADSTS7000222).${answered}`,
         redeployFix(
           ctx,
           ": it renews the due slot and the outputs then hold the newest secret. " +
@@ -611,7 +703,7 @@ async function describeTokenFailure(error: unknown, ctx: Context): Promise<Check
     case "7000215":
       return fail(
         "credentials",
-        `Entra ID rejected the client secret (AADSTS7000215: invalid client secret) for application ${clientId}.`,
+        `Entra ID rejected the client secret (AADSTS7000215: invalid client secret) for application ${clientId}.${answered}`,
         "The client_secret in this environment's outputs is not a current secret of the application: it was probably deleted or " +
           "replaced in the portal. " +
           redeployFix(ctx, " to create a new one, then enter it in Xshield.") +
@@ -620,7 +712,7 @@ async function describeTokenFailure(error: unknown, ctx: Context): Promise<Check
     case "700016":
       return fail(
         "credentials",
-        `Application ${clientId} was not found in tenant ${tenantId} (AADSTS700016).`,
+        `Application ${clientId} was not found in tenant ${tenantId} (AADSTS700016).${answered}`,
         "Check that client_id and tenant_id come from the same deployment, and that the application still exists " +
           "(Entra admin center > App registrations > All applications). If it was deleted, " +
           redeployFix(ctx, " to recreate it."),
@@ -628,15 +720,16 @@ async function describeTokenFailure(error: unknown, ctx: Context): Promise<Check
     case "90002":
       return fail(
         "credentials",
-        `Tenant ${tenantId} was not found at ${host} (AADSTS90002).`,
+        `Tenant ${tenantId} was not found at ${host} (AADSTS90002).${answered}`,
         "Check tenant_id in this environment's outputs. For a sovereign cloud, point --authority-host at its sign-in host " +
           "(e.g. https://login.microsoftonline.us or https://login.chinacloudapi.cn).",
       );
     default:
       return fail(
         "credentials",
-        `Entra ID refused the token request: AADSTS${aadsts.code}: ${firstLine(aadsts.description)}`,
-        `Look the code up at https://login.microsoftonline.com/error?code=${aadsts.code} and fix the application or tenant accordingly.`,
+        `Entra ID refused the token request: AADSTS${failure.aadsts}: ${aadstsDescription(failure.aadsts)}${answered}`,
+        `Look the code up at https://login.microsoftonline.com/error?code=${failure.aadsts} and fix the application or tenant accordingly; ` +
+          "the correlation id finds the sign-in in Entra admin center > Monitoring & health > Sign-in logs (service principal sign-ins).",
       );
   }
 }
@@ -708,18 +801,21 @@ function checkConsent(ctx: Context, token: string): CheckResult {
       "Check --authority-host and --defender-scope point at Entra ID and the Defender API of the same cloud.",
     );
   }
-  const roles = Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === "string").map(ctx.scrub) : [];
+  // Role values as Entra writes them (Machine.Read.All): any other claim text is not printed.
+  const claimed = Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === "string") : [];
+  const roles = claimed.filter((r) => /^[A-Za-z0-9._-]{1,120}$/.test(r));
+  const unreadable = claimed.length - roles.length;
   if (!roles.includes(MACHINE_READ_ALL)) {
     return fail(
       "consent",
-      `The token carries no ${MACHINE_READ_ALL} role (roles: ${roles.length > 0 ? roles.join(", ") : "none"}): admin consent for ` +
+      `The token carries no ${MACHINE_READ_ALL} role (roles: ${claimed.length > 0 ? [...roles, ...(unreadable > 0 ? [`${unreadable} of another shape`] : [])].join(", ") : "none"}): admin consent for ` +
         `WindowsDefenderATP ${MACHINE_READ_ALL} has not been granted to application ${clientId}, or was revoked.`,
       `Grant admin consent: Entra admin center > App registrations > (the application with client id ${clientId}) > API permissions > ` +
         `Grant admin consent for <your tenant>. Only ${CONSENT_ADMIN_ROLES.join(", ")} may grant it ` +
         `(the deploy grants it itself when run by one of them). Then run verify again; a new consent shows in tokens within minutes.`,
     );
   }
-  const extra = roles.filter((r) => r !== MACHINE_READ_ALL);
+  const extra = [...roles.filter((r) => r !== MACHINE_READ_ALL), ...(unreadable > 0 ? [`${unreadable} role(s) of another shape`] : [])];
   const message = `The token carries the application role ${MACHINE_READ_ALL} (admin consent granted).`;
   if (extra.length > 0) {
     return warn(
@@ -740,16 +836,17 @@ async function checkDefenderApi(ctx: Context, token: string): Promise<CheckResul
   } catch (error) {
     return fail(
       "defender-api",
-      `Cannot reach the Defender API at ${host}: ${networkProblem(error) ?? firstLine(errorText(error, ctx.scrub))}.`,
+      `Cannot reach the Defender API at ${host}: ${networkProblem(error) ?? "its answer could not be read"}.`,
       `Allow HTTPS egress to ${host}, or point --defender-api at your cloud's Defender API (e.g. https://api-gcc.securitycenter.microsoft.us).`,
     );
   }
-  const detail = apiError(answer.body, ctx.scrub);
-  const said = detail.code !== undefined || detail.message !== undefined
-    ? `: ${[detail.code, detail.message].filter((p) => p !== undefined).join(": ")}`
-    : "";
+  // The status, a listed error code and the correlation id (`target`); never the message.
+  const { status: _status, ...fields } = httpFailure("defender", answer.status, answer.headers, answer.json);
+  void _status;
+  const detail = describeFailure(fields);
+  const also = detail === "" ? "" : `, ${detail}`;
   if (answer.status === 200) {
-    const json = parseJson(answer.body);
+    const json = answer.json;
     const list = typeof json === "object" && json !== null ? (json as Record<string, unknown>).value : undefined;
     const count = Array.isArray(list) ? list.length : undefined;
     if (count === 0) {
@@ -764,7 +861,7 @@ async function checkDefenderApi(ctx: Context, token: string): Promise<CheckResul
   if (answer.status === 401) {
     return fail(
       "defender-api",
-      `The Defender API rejected the token (401${firstLine(said)}).`,
+      `The Defender API rejected the token (401${also}).`,
       `The token must be for the Defender API of the same cloud (scope ${ctx.endpoints.defenderScope}) and the tenant must have ` +
         "Microsoft Defender for Endpoint. For a sovereign cloud set --defender-api and --defender-scope to its endpoints.",
     );
@@ -772,14 +869,14 @@ async function checkDefenderApi(ctx: Context, token: string): Promise<CheckResul
   if (answer.status === 403) {
     return fail(
       "defender-api",
-      `The Defender API refused the application (403${firstLine(said)}) although the token carries ${MACHINE_READ_ALL}.`,
+      `The Defender API refused the application (403${also}) although the token carries ${MACHINE_READ_ALL}.`,
       "If consent was granted in the last minutes, wait up to 15 minutes and run verify again. Otherwise check the tenant has a " +
         "Defender for Endpoint licence and has been provisioned (Defender portal > Settings > Endpoints opens without a setup wizard).",
     );
   }
   return fail(
     "defender-api",
-    `GET /api/machines?$top=1 answered ${answer.status}${firstLine(said)}.`,
+    `GET /api/machines?$top=1 answered ${safeStatus(answer.status) ?? "with no valid status"}${also}.`,
     answer.status >= 500 || answer.status === 429
       ? "The Defender API is busy or failing: run verify again in a few minutes."
       : `Check --defender-api (now ${ctx.endpoints.defenderApiBase}).`,
@@ -800,8 +897,10 @@ function describeStorageFailure(error: unknown, target: StorageTarget, ctx: Cont
   const host = hostOf(target.endpoint);
   const account = ctx.values.storageAccountName;
   if (isRestError(error) && error.statusCode !== undefined) {
-    const status = error.statusCode;
-    const code = ctx.scrub(error.code ?? "");
+    // The status, the error code when it is one Azure Storage documents, and the request id.
+    const failure = httpFailure("storage", error.statusCode, error.response?.headers, { error: { code: error.code } });
+    const status = failure.status ?? error.statusCode;
+    const code = failure.code ?? "";
     if (status === 403 && code === "AuthorizationFailure") {
       return fail(
         target.check,
@@ -835,18 +934,18 @@ function describeStorageFailure(error: unknown, target: StorageTarget, ctx: Cont
     }
     return fail(
       target.check,
-      `${target.what[0]!.toUpperCase()}${target.what.slice(1)} answered ${status}${code ? ` ${code}` : ""}: ${firstLine(ctx.scrub(error.message))}`,
+      `${target.what[0]!.toUpperCase()}${target.what.slice(1)} answered${said(failure)}.`,
       status === 401 || status === 403
         ? `Check that application ${ctx.values.clientId} has ${target.role} on ${target.what}, and that the storage account accepts Entra ID (OAuth) requests.`
         : "Run verify again in a few minutes; if it persists, check the storage account in the Azure portal.",
     );
   }
-  const text = errorText(error, ctx.scrub);
-  const aadsts = findAadsts(text);
-  if (aadsts !== undefined || /AuthenticationRequiredError|CredentialUnavailableError/.test(text)) {
+  const text = rawErrorText(error);
+  const tokenFields = tokenFailure(text);
+  if (tokenFields.aadsts !== undefined || /AuthenticationRequiredError|CredentialUnavailableError/.test(text)) {
     return fail(
       target.check,
-      `No token for Azure Storage was issued: ${aadsts ? `AADSTS${aadsts.code}: ${firstLine(aadsts.description)}` : firstLine(text)}`,
+      `No token for Azure Storage was issued${said(tokenFields)}.`,
       "The Defender token was issued, so the credentials work: run verify again; if it persists, check the tenant's conditional access policies for workload identities.",
     );
   }
@@ -860,15 +959,20 @@ function describeStorageFailure(error: unknown, target: StorageTarget, ctx: Cont
         : `Allow HTTPS egress to ${host} (behind a proxy set HTTPS_PROXY).`,
     );
   }
-  return fail(target.check, `${target.what} could not be read: ${firstLine(text)}`, "Run verify again; if it persists, check the storage account in the Azure portal.");
+  const name = errorName(error);
+  return fail(
+    target.check,
+    `${target.what[0]!.toUpperCase()}${target.what.slice(1)} could not be read: an error verify does not recognise${name !== undefined ? ` (${name})` : ""}.`,
+    "Run verify again; if it persists, check the storage account in the Azure portal, or run verify with AZURE_LOG_LEVEL=info for the SDK's details.",
+  );
 }
 
 function storageOptions(ctx: Context): Record<string, unknown> {
   // `tlsOptions` is not in StoragePipelineOptions' type but is passed through to the core pipeline
-  // (createClientPipeline), where it sets the trusted CAs of each request.
+  // (createClientPipeline), where it sets the TLS settings of each request.
   return {
     retryOptions: { maxTries: 2, tryTimeoutInMs: ctx.timeoutMs, retryDelayInMs: 500, maxRetryDelayInMs: 2_000 },
-    ...(ctx.ca !== undefined ? { tlsOptions: { ca: ctx.ca } } : {}),
+    ...(ctx.tls !== undefined ? { tlsOptions: ctx.tls } : {}),
   };
 }
 
@@ -944,7 +1048,7 @@ function checkQueueAge(ctx: Context, messages: readonly PeekedMessageItem[] | un
       "A reader takes the notification but never deletes it, which Xshield does only once it has processed the blob: " +
         "check the integration's status and errors in Xshield (Settings > Integrations > EDR > Microsoft Defender); " +
         `Xshield must be able to read the blob too (the events check above tests that from here). ${seen} ` +
-        `If Xshield shows no error, give ColorTokens support the message id ${ctx.scrub(oldest.messageId)}. See README.md#troubleshooting.`,
+        `If Xshield shows no error, give ColorTokens support the message id ${safeId(oldest.messageId) ?? "(of an unexpected shape, not shown)"}. See README.md#troubleshooting.`,
     );
   }
   return warn(
@@ -1059,7 +1163,7 @@ async function checkDeadLetters(ctx: Context, credential: TokenCredential): Prom
       }
     }
   } catch (error) {
-    if (isRestError(error) && error.statusCode === 403 && ctx.scrub(error.code ?? "") === "AuthorizationPermissionMismatch") {
+    if (isRestError(error) && error.statusCode === 403 && error.code === "AuthorizationPermissionMismatch") {
       return skip(
         "dead-letters",
         `Not checked: the application may not list container ${container} (403 AuthorizationPermissionMismatch). That is by design: ` +
@@ -1125,7 +1229,7 @@ export async function verifyIntegration(values: VerifyInputs, options: VerifyOpt
   const ctx: Context = {
     values,
     endpoints,
-    ca: options.extraCaCertificates !== undefined ? [...tls.rootCertificates, options.extraCaCertificates] : undefined,
+    tls: options.extraCaCertificates !== undefined ? trustedTls(options.extraCaCertificates) : undefined,
     timeoutMs: positive("requestTimeoutMs", options.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS),
     staleAfterMs: positive("staleAfterMinutes", options.staleAfterMinutes, DEFAULT_STALE_AFTER_MINUTES) * 60_000,
     maxQueueAgeMs: wholeNumber("maxQueueAgeMinutes", options.maxQueueAgeMinutes, DEFAULT_MAX_QUEUE_AGE_MINUTES) * 60_000,
@@ -1134,6 +1238,7 @@ export async function verifyIntegration(values: VerifyInputs, options: VerifyOpt
     now: options.now ?? (() => new Date()),
     environmentName: options.environmentName ?? "<env>",
     scrub: secretScrubber([values.clientSecret]),
+    tokenAnswer: {},
   };
   const { scrub } = ctx;
   const results: CheckResult[] = [];
@@ -1142,16 +1247,18 @@ export async function verifyIntegration(values: VerifyInputs, options: VerifyOpt
   try {
     credential = new ClientSecretCredential(values.tenantId, values.clientId, values.clientSecret, {
       authorityHost: endpoints.authorityHost,
+      additionalPolicies: [{ policy: recordTokenAnswers(ctx.tokenAnswer), position: "perCall" }],
       // No instance-discovery call to login.microsoftonline.com: the authority host is trusted as given.
       disableInstanceDiscovery: true,
       retryOptions: { maxRetries: 1, retryDelayInMs: 500, maxRetryDelayInMs: 2_000 },
-      ...(ctx.ca !== undefined ? { tlsOptions: { ca: ctx.ca } } : {}),
+      ...(ctx.tls !== undefined ? { tlsOptions: ctx.tls } : {}),
     });
   } catch (error) {
     results.push(
       fail(
         "credentials",
-        `The deployed values cannot be used to sign in: ${firstLine(errorText(error, scrub))}`,
+        `The deployed values cannot be used to sign in: the Azure SDK refused them before any request${errorName(error) !== undefined ? ` (${errorName(error)})` : ""}; ` +
+          "a tenant id is a GUID or a domain name, a client id a GUID.",
         "Check tenant_id, client_id and client_secret in this environment's outputs (deploy again if one is empty).",
       ),
     );
