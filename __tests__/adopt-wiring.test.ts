@@ -116,7 +116,11 @@ describe("the adopt prop", () => {
 });
 
 describe("adopt/<env>.json", () => {
-  const env = (name: string, integration: Partial<XshieldMdeIntegrationProps> = {}): EnvironmentConfig => ({ name, integration: { ...VALID_PROPS, ...integration } });
+  // dev keeps the account the records name; the others have their own (names are unique in Azure, and in an App).
+  const env = (name: string, integration: Partial<XshieldMdeIntegrationProps> = {}): EnvironmentConfig => ({
+    name,
+    integration: { ...VALID_PROPS, ...(name === "dev" ? {} : { storageAccountName: `stxshield${name}` }), ...integration },
+  });
   const dirs: string[] = [];
   afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
   const adoptDir = (files: { [name: string]: string }) => {

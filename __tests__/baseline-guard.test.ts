@@ -615,7 +615,7 @@ describe("secure-baseline guard: several integrations, and integrations removed"
     const app = Testing.app();
     const stack = new TerraformStack(app, "test");
     new XshieldMdeIntegration(stack, "a", VALID_PROPS);
-    const b = new XshieldMdeIntegration(stack, "b", { ...VALID_PROPS, storageAccountName: "stxshieldtestb", resourceGroupName: "rg-b" });
+    const b = new XshieldMdeIntegration(stack, "b", { ...VALID_PROPS, storageAccountName: "stxshieldtestb", resourceGroupName: "rg-b", applicationDisplayName: "Xshield B" });
     expect(() => Testing.synth(stack)).not.toThrow();
     b.storageAccount.addOverride("min_tls_version", "TLS1_0");
     expect(() => Testing.synth(stack)).toThrow(/Secure baseline violated in test\/b;[\s\S]*\[MinimumTls12\]/);

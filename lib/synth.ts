@@ -1,9 +1,10 @@
 import * as fs from "fs";
 import * as path from "path";
-import { App } from "cdktf";
+import { App, Manifest } from "cdktf";
 import { EnvironmentConfig, EnvironmentError, buildApp, collectWarnings } from "./app";
 import { SecureBaselineError } from "./guard";
 import { XshieldValidationError } from "./validation";
+import { collectingCheckFailures } from "./written-json";
 import { SKIP_CROSS_STACK_PREPARATION } from "./xshield-mde-stack";
 
 /** Options of {@link synthEnvironments}. */
@@ -86,6 +87,77 @@ function withoutNewFoldersOnFailure<T>(outdir: string, build: () => T): T {
   }
 }
 
+/** Options of {@link synthesizeApp}. */
+export interface SynthesizeAppOptions {
+  /**
+   * Where warnings go (each `[<stack>] <path>: <message>`).
+   *
+   * @default - stderr, unless the cdktf CLI runs the app (it prints them itself)
+   */
+  readonly onWarning?: (warning: string) => void;
+}
+
+/** Thrown by {@link synthesizeApp}: every problem of every stack, and nothing written. */
+export class SynthesisError extends Error {
+  public constructor(public readonly failures: readonly unknown[]) {
+    super(
+      `${failures.length} problem(s) found while synthesizing; nothing was written (the previous synthesized files were removed, so none is taken for current).\n` +
+        failures.map((f) => (f instanceof Error ? f.message : String(f))).join("\n"),
+    );
+    this.name = "SynthesisError";
+  }
+}
+
+/** The files a synthesis writes in `outdir`: the manifest and each stack's Terraform and metadata (never state, `.terraform` or anything else). */
+function synthesizedFiles(outdir: string): string[] {
+  const stacks = path.join(outdir, Manifest.stacksFolder);
+  const folders = fs.existsSync(stacks) ? fs.readdirSync(stacks).map((name) => path.join(stacks, name)) : [];
+  return [
+    path.join(outdir, Manifest.fileName),
+    ...folders.flatMap((folder) => ["cdk.tf.json", "cdk.tf", Manifest.stackMetadataPath].map((file) => path.join(folder, file))),
+  ];
+}
+
+const removeFiles = (files: readonly string[]) => files.forEach((file) => fs.rmSync(file, { force: true }));
+
+/**
+ * `app.synth()`, all or nothing, with every problem at once: the secure-baseline guard and the
+ * App-wide checks of every integration in every stack run, and all their failures come in one
+ * {@link SynthesisError}. When anything fails, no synthesized file is left: neither of this run nor
+ * of an earlier one (a stale `cdk.tf.json` would be deployed as if current); state files, `.terraform`
+ * folders and anything else in `outdir` are kept. The manifest, which cdktf writes last, is removed
+ * first, so a run that is interrupted leaves no manifest either. Warnings are printed, as the cdktf CLI
+ * prints them, also when the app runs with plain `node` or `ts-node`.
+ */
+export function synthesizeApp(app: App, options: SynthesizeAppOptions = {}): void {
+  synthesizeAllOrNothing(app);
+  reportWarnings(app, options.onWarning);
+}
+
+/** Prints the app's warnings where `onWarning` says, by default to stderr unless the cdktf CLI runs the app. */
+function reportWarnings(app: App, onWarning: ((warning: string) => void) | undefined): void {
+  const report = onWarning ?? (process.env.CDKTF_OUTDIR === undefined ? (w: string) => process.stderr.write(`warning ${w}\n`) : undefined);
+  if (report !== undefined) {
+    collectWarnings(app).forEach(report);
+  }
+}
+
+/** {@link synthesizeApp} without the warnings. */
+function synthesizeAllOrNothing(app: App): void {
+  const outdir = app.outdir;
+  fs.rmSync(path.join(outdir, Manifest.fileName), { force: true });
+  let failures: unknown[] = [];
+  try {
+    failures = collectingCheckFailures((e) => e instanceof SecureBaselineError || e instanceof XshieldValidationError, () => app.synth());
+  } catch (error) {
+    failures = [...failures, error];
+  }
+  if (failures.length > 0) {
+    removeFiles(synthesizedFiles(outdir));
+    throw failures.length === 1 && !(failures[0] instanceof SecureBaselineError || failures[0] instanceof XshieldValidationError) ? failures[0] : new SynthesisError(failures);
+  }
+}
+
 /**
  * Synthesizes one stack per environment into `outdir` — `buildApp(environments).synth()` — and
  * reports the warnings, which the cdktf CLI prints itself but a plain `node` run would not.
@@ -100,17 +172,12 @@ export function synthEnvironments(environments: readonly EnvironmentConfig[], op
     const app = withoutNewFoldersOnFailure(outdir, () =>
       buildApp(environments, { outdir, context: { [SKIP_CROSS_STACK_PREPARATION]: true } }, { adoptDir: options.adoptDir ?? "adopt" }),
     );
-    app.synth();
+    synthesizeAllOrNothing(app);
     return app;
   };
   const keepTraces = options.tokenTraces ?? process.env.XSHIELD_TOKEN_TRACES === "1";
   const app = keepTraces ? synth() : withoutTokenTraces(synth);
-  const report =
-    options.onWarning ??
-    (process.env.CDKTF_OUTDIR === undefined ? (w: string) => process.stderr.write(`warning ${w}\n`) : undefined);
-  if (report !== undefined) {
-    collectWarnings(app).forEach(report);
-  }
+  reportWarnings(app, options.onWarning);
   return app;
 }
 
@@ -119,7 +186,7 @@ export function synthEnvironments(environments: readonly EnvironmentConfig[], op
  * what is wrong and where), the stack trace of anything else.
  */
 export function describeSynthFailure(error: unknown): string {
-  if (error instanceof EnvironmentError || error instanceof XshieldValidationError || error instanceof SecureBaselineError) {
+  if (error instanceof EnvironmentError || error instanceof SynthesisError || error instanceof XshieldValidationError || error instanceof SecureBaselineError) {
     return error.message;
   }
   if (error instanceof Error) {

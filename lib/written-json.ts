@@ -37,6 +37,32 @@ const ADD_CHECK = Symbol.for("xshield-mde-cdktf.addWrittenJsonCheck");
 
 type Hooked = StackWithTerraformJson & { readonly [ADD_CHECK]?: unknown };
 
+/** What a stack that failed a check writes while failures are collected: no element at all. */
+const FAILED: TerraformJson = Object.freeze({});
+
+/** Set while {@link collectingCheckFailures} runs: where failed checks go instead of stopping synthesis. */
+let collecting: { readonly reportable: (error: unknown) => boolean; readonly failures: unknown[] } | undefined;
+
+/**
+ * Runs `work` (an app's synthesis) so that a check throwing an error `reportable` accepts does not
+ * stop it: the error is kept, the stack writes `{}` instead of its JSON, and the next stack is
+ * synthesized. Returns the kept errors, in the order of the stacks; whoever called this must then
+ * refuse the output (every file written meanwhile). Only this module's own copy can turn this on.
+ */
+export function collectingCheckFailures(reportable: (error: unknown) => boolean, work: () => void): unknown[] {
+  if (collecting !== undefined) {
+    throw new Error("collectingCheckFailures: already collecting (an app is synthesized inside another's synthesis).");
+  }
+  const failures: unknown[] = [];
+  collecting = { reportable, failures };
+  try {
+    work();
+  } finally {
+    collecting = undefined;
+  }
+  return failures;
+}
+
 /**
  * Runs `check` on every JSON the stack produces, before it is returned to whoever writes it.
  * The first call wraps the stack's `toTerraform()` and `toHclTerraform()` on the instance (as
@@ -60,10 +86,20 @@ export function checkWrittenJson(stack: StackWithTerraformJson, check: WrittenJs
   const toHclTerraform = stack.toHclTerraform.bind(stack);
   const checked = (): TerraformJson => {
     const json = deepFreeze(toTerraform() as TerraformJson);
+    let failed = false;
     for (const c of checks) {
-      c(json);
+      try {
+        c(json);
+      } catch (error) {
+        if (collecting === undefined || !collecting.reportable(error)) {
+          throw error;
+        }
+        collecting.failures.push(error);
+        failed = true;
+      }
     }
-    return json;
+    // A stack that failed a check, while failures are collected, writes nothing of its own.
+    return failed ? FAILED : json;
   };
   const fixed = { writable: false, configurable: false, enumerable: false };
   Object.defineProperty(stack, ADD_CHECK, { ...fixed, value: Object.freeze((c: WrittenJsonCheck) => void checks.push(c)) });

@@ -62,10 +62,14 @@ import {
 } from "./constants";
 import { GrantOptions, NO_EVENTS_WINDOWS, ResolvedIntegrationProps, resolveIntegrationProps, XshieldMdeIntegrationProps } from "./props";
 import { SecretRotation, selfStateProblem, SlotSchedule } from "./secret-rotation";
+import { duplicateProblems, IntegrationClaims } from "./app-checks";
 import { RemovedBlock, requireTerraformVersion } from "./terraform-blocks";
 import { azurermProviderWarnings, grantProblems, throwIfInvalid, validateIntegrationProps, XshieldValidationError } from "./validation";
 import { OUTPUT_SPECS } from "./outputs";
 import { checkWrittenJson, TerraformJson } from "./written-json";
+
+/** Every integration made under an App root, in the order they were made (for the App-wide checks). */
+const INTEGRATIONS = new WeakMap<object, readonly XshieldMdeIntegration[]>();
 
 /** The ARM id of a blob container, built from its account's id (never a data-plane URL). */
 function containerScope(accountId: string, containerName: string): string {
@@ -590,6 +594,15 @@ export class XshieldMdeIntegration extends Construct {
         : [{ rule: "SecretLifetime", path: `${key}.config`, message: problem, element: { key, constructPath: this.secretRotation.memoryRead.node.path, own: true } }];
     };
     registerPlan(stack, plan, () => this.isAttached());
+    const integrations = INTEGRATIONS.get(this.node.root) ?? [];
+    INTEGRATIONS.set(this.node.root, [...integrations, this]);
+    checkWrittenJson(stack, () => {
+      if (this.isAttached()) {
+        const earlier = INTEGRATIONS.get(this.node.root)!;
+        const before = earlier.slice(0, earlier.indexOf(this)).filter((i) => i.isAttached());
+        throwIfInvalid(`XshieldMdeIntegration "${this.node.path}"`, duplicateProblems(this.claims(), before.map((i) => i.claims())));
+      }
+    });
     checkWrittenJson(stack, (json) => {
       if (this.isAttached()) {
         const current = withCurrentTokens(plan);
@@ -789,12 +802,40 @@ export class XshieldMdeIntegration extends Construct {
 
   /** The azurerm provider the storage account uses: the one given, else the stack's unaliased one. */
   private azurermProvider(): TerraformProvider | undefined {
+    return this.providerOf("azurerm");
+  }
+
+  /** The provider of a kind the integration's elements use: the one given, else the stack's unaliased one. */
+  private providerOf(kind: "azurerm" | "azuread"): TerraformProvider | undefined {
     return (
-      this.config.providers.azurerm ??
+      this.config.providers[kind] ??
       TerraformStack.of(this)
         .node.findAll()
-        .find((n): n is TerraformProvider => TerraformProvider.isTerraformProvider(n) && n.terraformResourceType === "azurerm" && n.alias === undefined)
+        .find((n): n is TerraformProvider => TerraformProvider.isTerraformProvider(n) && n.terraformResourceType === kind && n.alias === undefined)
     );
+  }
+
+  /** The names this integration writes that must be unique in the App, and where they live. */
+  private claims(): IntegrationClaims {
+    const literal = (value: string): string | undefined => (Token.isUnresolved(value) ? undefined : value);
+    // Where a name is unique: the subscription or tenant the provider names, else the provider (or,
+    // with none, the stack), which decides it only at plan.
+    const place = (kind: "azurerm" | "azuread", setting: "subscriptionId" | "tenantId"): string => {
+      const provider = this.providerOf(kind);
+      const id: unknown = (provider as unknown as { [key: string]: unknown } | undefined)?.[setting];
+      return typeof id === "string" && !Token.isUnresolved(id)
+        ? `${setting}:${id.toLowerCase()}`
+        : `provider:${provider?.node.path ?? TerraformStack.of(this).node.path}`;
+    };
+    const c = this.config;
+    return {
+      path: this.node.path,
+      storageAccountName: literal(c.storageAccountName),
+      createdResourceGroup: this.resourceGroup === undefined ? undefined : literal(c.resourceGroupName),
+      applicationDisplayName: literal(c.applicationDisplayName),
+      subscription: place("azurerm", "subscriptionId"),
+      tenant: place("azuread", "tenantId"),
+    };
   }
 
   private warnAboutProviders(): string[] {

@@ -81,6 +81,7 @@ export const PASSES = [
       "lib/secret-rotation.ts",
       "lib/xshield-mde-stack.ts",
       "lib/outputs.ts",
+      "lib/app-checks.ts",
       "lib/app.ts",
       "lib/synth.ts",
       "lib/props.ts",

@@ -70,17 +70,18 @@ export class SecurityStack extends TerraformStack {
       providers: { azurerm: americasSubscription },
     });
 
-    // The values Xshield's dialog asks for, per region, and the storage account id the Streaming
-    // API step needs. The client secrets are sensitive: read them with `terraform output -raw
-    // <name>`, never in logs. `npx xshield-mde values security --prefix emea` prints them all.
-    for (const [region, integration] of [["emea", this.emea], ["americas", this.americas]] as const) {
-      new TerraformOutput(this, `${region}_tenant_id`, { value: integration.tenantId });
-      new TerraformOutput(this, `${region}_client_id`, { value: integration.clientId });
-      new TerraformOutput(this, `${region}_client_secret`, { value: integration.clientSecret, sensitive: true });
-      new TerraformOutput(this, `${region}_storage_account_name`, { value: integration.storageAccountName });
-      new TerraformOutput(this, `${region}_queue_name`, { value: integration.queueName });
-      new TerraformOutput(this, `${region}_storage_account_id`, { value: integration.storageAccountId });
-      new TerraformOutput(this, `${region}_client_secret_expires_at`, { value: integration.clientSecretExpiresAt });
-    }
+    // The values Xshield's dialog asks for, per region (emea_client_id, ...), and the storage
+    // account id the Streaming API step needs. The client secrets are sensitive: read them with
+    // `terraform output -raw <name>`, never in logs. `npx xshield-mde values security --prefix emea`
+    // prints them all.
+    this.emea.addOutputs(this, "emea");
+    this.americas.addOutputs(this, "americas");
+
+    // Access beyond Xshield's, each a planned least-privilege role the guard accepts: the SOC's
+    // SIEM reads the raw DeviceNetworkEvents blobs; the operations group sees the resources.
+    const siemPrincipalId = new TerraformVariable(this, "siem_principal_id", { type: "string", description: "Object id of the SIEM's managed identity" });
+    const opsGroupId = new TerraformVariable(this, "ops_group_object_id", { type: "string", description: "Object id of the operations group" });
+    this.emea.grantBlobRead("siem", siemPrincipalId.stringValue);
+    this.emea.grantResourceGroupRead("ops", opsGroupId.stringValue, { principalType: "Group" });
   }
 }

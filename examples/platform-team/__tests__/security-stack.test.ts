@@ -5,6 +5,7 @@ import { App, Testing } from "cdktf";
 import { StorageAccount } from "@cdktf/provider-azurerm/lib/storage-account";
 import { StorageQueue } from "@cdktf/provider-azurerm/lib/storage-queue";
 import { Application } from "@cdktf/provider-azuread/lib/application";
+import { synthesizeApp } from "xshield-mde-cdktf";
 import { SecurityStack } from "../security-stack";
 
 type Body = { [key: string]: unknown };
@@ -76,6 +77,30 @@ describe("the platform team's security stack", () => {
     const stack = newStack();
     stack.americas.storageAccount.addOverride("min_tls_version", "TLS1_0");
     expect(() => Testing.synth(stack)).toThrow(/\[MinimumTls12\]/);
+  });
+
+  test("synthesizeApp, as main.ts calls it: both integrations' violations in one error, nothing written", () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "platform-team-"));
+    try {
+      const app = new App({ outdir });
+      const stack = new SecurityStack(app, "security");
+      stack.emea.storageAccount.addOverride("shared_access_key_enabled", true);
+      stack.americas.storageAccount.addOverride("min_tls_version", "TLS1_0");
+      expect(() => synthesizeApp(app, { onWarning: () => undefined })).toThrow(/Secure baseline violated in security\/xshield-emea[\s\S]*\[SharedKeyDisabled\][\s\S]*Secure baseline violated in security\/xshield-americas[\s\S]*\[MinimumTls12\]/);
+      expect(fs.existsSync(path.join(outdir, "stacks", "security", "cdk.tf.json"))).toBe(false);
+      expect(fs.existsSync(path.join(outdir, "manifest.json"))).toBe(false);
+    } finally {
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
+  test("the SIEM's and the operations group's grants are least-privilege roles the default guard accepts", () => {
+    const json = JSON.parse(Testing.synth(newStack())) as Json;
+    const grants = Object.entries(json.resource.azurerm_role_assignment).filter(([name]) => name.includes("grant-"));
+    expect(grants.map(([, b]) => [b.role_definition_name, b.principal_id]).sort()).toEqual([
+      ["Reader", "${var.ops_group_object_id}"],
+      ["Storage Blob Data Reader", "${var.siem_principal_id}"],
+    ]);
   });
 
   test("the guard is on for app.synth() too, the path `cdktf synth` takes: the stack is not written", () => {
