@@ -63,6 +63,7 @@ import {
 import { GrantOptions, NO_EVENTS_WINDOWS, ResolvedIntegrationProps, resolveIntegrationProps, XshieldMdeIntegrationProps } from "./props";
 import { SecretRotation, selfStateProblem, SlotSchedule } from "./secret-rotation";
 import { duplicateProblems, IntegrationClaims } from "./app-checks";
+import { PlanChecks, planChecksOf, Precondition } from "./plan-checks";
 import { RemovedBlock, requireTerraformVersion } from "./terraform-blocks";
 import { azurermProviderWarnings, grantProblems, throwIfInvalid, validateIntegrationProps, XshieldValidationError } from "./validation";
 import { OUTPUT_SPECS } from "./outputs";
@@ -263,6 +264,8 @@ export class XshieldMdeIntegration extends Construct {
     }
 
     const config = deepFreeze(resolveIntegrationProps(given));
+    // Before anything is made: a token value that resolves to literals now is checked as a literal.
+    const planChecks = planChecksOf(config, given, resolveIn(TerraformStack.of(this)), `XshieldMdeIntegration "${this.node.path}"`);
     this.config = config;
     PLAN_EXTENSIONS.set(this, []);
     // A token for the whole map (a Terraform variable) passes through; an empty map writes no tags.
@@ -571,6 +574,22 @@ export class XshieldMdeIntegration extends Construct {
       const alerts = this.createAlerts(config.alerts, tags);
       this.alertActionGroup = alerts.actionGroup;
       this.alerts = alerts.alerts;
+    }
+
+    // What synthesis cannot check, because only Terraform knows it, Terraform checks when it plans.
+    const carriers: { readonly [C in keyof PlanChecks]: TerraformResource | undefined } = {
+      storageAccount: this.storageAccount,
+      queue: this.queue,
+      application: this.application,
+      eventSubscription: this.eventSubscription,
+      rolePropagationWait: this.rolePropagationWait,
+      keyVaultSecret: this.keyVaultSecret,
+    };
+    for (const [carrier, preconditions] of Object.entries(planChecks) as [keyof PlanChecks, Precondition[]][]) {
+      const resource = carriers[carrier];
+      if (resource !== undefined && preconditions.length > 0) {
+        resource.lifecycle = { ...resource.lifecycle, precondition: [...(resource.lifecycle?.precondition ?? []), ...preconditions] };
+      }
     }
 
     this.useProviders(config.providers);

@@ -4,8 +4,8 @@
 export const PASSES = [
   {
     name: "rules",
-    mutate: ["lib/rules.ts", "lib/validation.ts", "lib/adoption.ts"],
-    tests: ["rules", "validation", "adoption", "alerts", "stack", "tokens", "integration"],
+    mutate: ["lib/rules.ts", "lib/validation.ts", "lib/adoption.ts", "lib/plan-checks.ts"],
+    tests: ["rules", "validation", "adoption", "plan-checks", "alerts", "stack", "tokens", "integration"],
   },
   {
     name: "guard",
