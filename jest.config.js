@@ -19,4 +19,6 @@ module.exports = {
   testTimeout: 30_000,
   // cdktf's matchers (expect(…).toHaveResourceWithProperties) exist only after Testing.setupJest().
   setupFilesAfterEnv: ["<rootDir>/__tests__/support/setup-jest.ts"],
+  // dist/ compiled once from the current sources, for the suites that read it (api, package).
+  globalSetup: "<rootDir>/__tests__/support/build-dist.js",
 };

@@ -9,6 +9,8 @@ const selected = (process.env.MUTATION_TESTS ?? "").split(",").filter((name) => 
 
 module.exports = {
   ...base,
+  // A mutant lives in the jest process only: nothing a pass runs reads dist/.
+  globalSetup: undefined,
   ...(selected.length > 0 ? { testMatch: selected.map((name) => `**/__tests__/${name}.test.ts`) } : {}),
   testPathIgnorePatterns: [
     "/node_modules/",
@@ -19,5 +21,7 @@ module.exports = {
     "/__tests__/module-loading\\.test\\.ts$",
     "/__tests__/app-command\\.test\\.ts$",
     "/__tests__/path-install\\.test\\.ts$",
+    "/__tests__/api\\.test\\.ts$",
+    "/__tests__/package\\.test\\.ts$",
   ],
 };

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# CI: the consumer example, as a platform team would use the library. Packs the library (npm pack
-# runs prepare, the build), installs the tarball into a scratch copy of examples/platform-team from
+# CI: the consumer example, as a platform team would use the library. Packs the library (npm run
+# pack: the build, then the staged package without repository scripts), installs the tarball into a scratch copy of examples/platform-team from
 # scratch (npm install from the registry, no lock file, nothing linked to this project's
 # node_modules), then type-checks, synthesizes (the compiled main.ts run by node, what the
 # example's cdktf.json app does), runs the example's tests, and runs the package's command,
@@ -12,7 +12,7 @@ scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 
 # The tarball goes where the example's package.json expects it: two folders up, as in the repository.
-tarball="$(npm pack --silent --pack-destination "$scratch")"
+tarball="$(npm run --silent pack -- --pack-destination "$scratch")"
 want="$(node -p "require('./$example/package.json').dependencies['xshield-mde-cdktf']")"
 if [ "$want" != "file:../../$tarball" ]; then
   echo "example: $example/package.json depends on $want, but npm pack wrote $tarball; update the example" >&2

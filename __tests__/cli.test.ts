@@ -13,6 +13,7 @@ import type { Io } from "../lib/cli/io";
 import { VALUES_SWITCHES, VALUES_VALUE_FLAGS, valuesUsage } from "../lib/cli/values";
 import { VERIFY_SWITCHES, VERIFY_VALUE_FLAGS, verifyUsage } from "../lib/cli/verify";
 import { main as verifyInRepository } from "../tools/verify";
+import { USAGE as ADOPT_USAGE, VALUE_FLAGS as ADOPT_VALUE_FLAGS } from "../tools/adopt";
 import { writeTypeScriptLoader } from "./support/run-ts";
 
 const ROOT = join(__dirname, "..");
@@ -78,6 +79,7 @@ describe("every flag is documented", () => {
   const commands = [
     { name: "values", flags: [...VALUES_SWITCHES, ...VALUES_VALUE_FLAGS], usage: valuesUsage() },
     { name: "verify", flags: [...VERIFY_SWITCHES, ...VERIFY_VALUE_FLAGS], usage: verifyUsage() },
+    { name: "adopt", flags: ["--json", ...Object.keys(ADOPT_VALUE_FLAGS)], usage: ADOPT_USAGE },
   ];
 
   test.each(commands)("$name: each flag in the help file and in the command's own usage text", ({ flags, usage }) => {

@@ -1,3 +1,5 @@
+import { readFileSync } from "fs";
+import { join } from "path";
 import { TerraformStack, TerraformVariable, Testing, Token } from "cdktf";
 import { XshieldMdeIntegrationProps } from "../lib/props";
 import { XshieldMdeIntegration } from "../lib/xshield-mde-integration";
@@ -160,5 +162,24 @@ describe("a prop given as a token (a Terraform expression)", () => {
       typeof value === "number" ? "number" : typeof value === "boolean" ? "bool" : Array.isArray(value) ? "list(string)" : typeof value === "object" ? "map(string)" : "string";
     const build = () => new XshieldMdeIntegration(stack, "integration", { ...VALID_PROPS, [prop]: variable(stack, kind) });
     expect(build).toThrow(new RegExp(`- ${prop}: is a token .* must be a literal value because it`));
+  });
+});
+
+describe("the README's props table", () => {
+  test("marks each prop as the construct treats a token: T passes through (checked at plan), L is refused", () => {
+    const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
+    const table = /\n## Props\n[\s\S]*?\n(\| Prop \|[\s\S]*?)\n\n/.exec(readme)?.[1] ?? "";
+    const marks = new Map<string, string>();
+    for (const row of table.split("\n").slice(2)) {
+      const [, cell, mark] = row.split("|").map((c) => c.trim());
+      const props = [...cell.matchAll(/`(?:…)?(\w+)`/g)].map((m) => (m[0].startsWith("`…") ? `clientSecretKeyVault${m[1]}` : m[1]));
+      props.forEach((p) => marks.set(p, mark));
+    }
+    const expected = new Map<string, string>([
+      ...Object.keys(PASS_THROUGH).map((p) => [p, "T"] as [string, string]),
+      ...FIELDS_MAY_BE_TOKENS.map((p) => [p, "T"] as [string, string]),
+      ...LITERAL_ONLY.map((p) => [p, "L"] as [string, string]),
+    ]);
+    expect(Object.fromEntries([...marks].sort())).toEqual(Object.fromEntries([...expected].sort()));
   });
 });

@@ -13,7 +13,7 @@ import { Construct, IConstruct } from "constructs";
  * does not, the block does nothing.
  *
  * cdktf's own HCL renderer knows no `removed` block; `npm run synth:hcl` adds it (see
- * {@link addTerraformBlocksToHcl}).
+ * `addTerraformBlocksToHcl`).
  */
 export class RemovedBlock extends TerraformElement {
   public constructor(

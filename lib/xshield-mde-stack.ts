@@ -121,7 +121,7 @@ export class XshieldMdeStack extends TerraformStack {
    * cdktf prepares a stack by resolving every element once more, only to find references to
    * other stacks; that pass is a quarter of a large synthesis. `synthEnvironments` builds the
    * stacks from plain data and synthesizes them at once, with no other code in between, and says
-   * so through the app context {@link SKIP_CROSS_STACK_PREPARATION}. Such a stack can refer to
+   * so through the app context `SKIP_CROSS_STACK_PREPARATION`. Such a stack can refer to
    * another only through a token in its props; without one, only the backend check runs. Every
    * other stack gets cdktf's full pass.
    */

@@ -41,7 +41,7 @@ export const USAGE = [
   'With --json, standard output holds the report, or {"error": "<why>", "exitCode": 2}.',
 ].join("\n");
 
-const VALUE_FLAGS = {
+export const VALUE_FLAGS = {
   "--client-id": undefined,
   "--display-name": undefined,
   "--subscription-id": undefined,
