@@ -71,6 +71,8 @@ import { checkWrittenJson, TerraformJson } from "./written-json";
 
 /** Every integration made under an App root, in the order they were made (for the App-wide checks). */
 const INTEGRATIONS = new WeakMap<object, readonly XshieldMdeIntegration[]>();
+/** Each integration's App-wide claims, as its last check computed them. */
+const CLAIMS = new WeakMap<XshieldMdeIntegration, IntegrationClaims>();
 
 /** The ARM id of a blob container, built from its account's id (never a data-plane URL). */
 function containerScope(accountId: string, containerName: string): string {
@@ -619,7 +621,12 @@ export class XshieldMdeIntegration extends Construct {
       if (this.isAttached()) {
         const earlier = INTEGRATIONS.get(this.node.root)!;
         const before = earlier.slice(0, earlier.indexOf(this)).filter((i) => i.isAttached());
-        throwIfInvalid(`XshieldMdeIntegration "${this.node.path}"`, duplicateProblems(this.claims(), before.map((i) => i.claims())));
+        // Each integration's claims as of its own check (the earlier ones' usually already made in
+        // this synthesis), so that an App of n integrations reads its providers n times, not n².
+        const mine = this.claims();
+        CLAIMS.set(this, mine);
+        const others = before.map((i) => CLAIMS.get(i) ?? (CLAIMS.set(i, i.claims()), CLAIMS.get(i)!));
+        throwIfInvalid(`XshieldMdeIntegration "${this.node.path}"`, duplicateProblems(mine, others));
       }
     });
     checkWrittenJson(stack, (json) => {

@@ -245,6 +245,25 @@ export function findTouches(
   othersPlanned: ReadonlySet<string> = new Set(),
   extraSources: ReadonlyMap<string, (rest: readonly Step[]) => { what: string; secret: boolean } | undefined> = new Map(),
 ): TouchAnalysis {
+  // The same frozen document, plan and neighbours, asked twice in a row (a stack's own check, then
+  // the look at stacks that read it): the same answer, computed once.
+  if (extraSources.size === 0 && Object.isFrozen(json) && last !== undefined && last.json === json && last.plan === plan && last.othersPlanned === othersPlanned) {
+    return last.analysis;
+  }
+  const analysis = analyse(json, plan, othersPlanned, extraSources);
+  last = extraSources.size === 0 ? { json, plan, othersPlanned, analysis } : undefined;
+  return analysis;
+}
+
+/** The last analysis {@link findTouches} made without extra sources, and what it was of. */
+let last: { readonly json: Json; readonly plan: GuardPlan; readonly othersPlanned: ReadonlySet<string>; readonly analysis: TouchAnalysis } | undefined;
+
+function analyse(
+  json: Json,
+  plan: GuardPlan,
+  othersPlanned: ReadonlySet<string>,
+  extraSources: ReadonlyMap<string, (rest: readonly Step[]) => { what: string; secret: boolean } | undefined>,
+): TouchAnalysis {
   // Elements another integration of the stack planned are judged by that integration's guard,
   // against its own plan; here they are neither sources nor suspects.
   const elements = elementsOf(json).filter((e) => !othersPlanned.has(e.key));
