@@ -1,5 +1,5 @@
 import { join } from "path";
-import { Annotations, conditional, DataTerraformRemoteStateLocal, Fn, Op, ref, TerraformBackend, TerraformLocal, TerraformOutput, TerraformRemoteState, TerraformStack, Token } from "cdktf";
+import { Annotations, DataTerraformRemoteStateLocal, ref, TerraformBackend, TerraformLocal, TerraformOutput, TerraformRemoteState, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import { MAX_SECRET_MONTHS } from "./constants";
 
@@ -237,15 +237,18 @@ export class SecretRotation {
     };
     // Tokens, so that the attributes work wherever a cdktf token does.
     const stack = TerraformStack.of(this.scope);
-    const aIsNewest = ref(`${n}.a_is_newest`, stack);
-    const newest = <T>(ifA: T, ifB: T): string => Token.asString(conditional(aIsNewest, ifA, ifB));
-    const nextMonth = Token.asNumber(ref(`${n}.next_rotation_month`, stack));
+    // One reference each (cheap to resolve, and cdktf carries it to another stack as any reference),
+    // to an expression written as Terraform text.
+    const expression = (text: string): string => Token.asString(ref(text, stack));
+    const attribute = (secret: RotatingSecret, name: string) => `${address(secret)}.${name}`;
+    const newest = (ifA: string, ifB: string): string => expression(`${n}.a_is_newest ? ${ifA} : ${ifB}`);
+    const month = `${n}.next_rotation_month`;
     return {
-      slot: newest("a", "b"),
-      secret: newest(a.value, b.value),
-      expiresAt: newest(a.endDate, b.endDate),
-      previousExpiresAt: newest(b.endDate, a.endDate),
-      nextRotationAt: Fn.format("%04d-%02d-01T00:00:00Z", [Fn.floor(Op.div(nextMonth, 12)), Op.add(Op.mod(nextMonth, 12), 1)]),
+      slot: newest('"a"', '"b"'),
+      secret: newest(attribute(a, "value"), attribute(b, "value")),
+      expiresAt: newest(attribute(a, "end_date"), attribute(b, "end_date")),
+      previousExpiresAt: newest(attribute(b, "end_date"), attribute(a, "end_date")),
+      nextRotationAt: expression(`format("%04d-%02d-01T00:00:00Z", floor((${month} / 12)), ((${month} % 12) + 1))`),
     };
   }
 
@@ -290,12 +293,12 @@ function rememberedState(scope: Construct): TerraformRemoteState {
     // workspace_dir defaults to terraform.tfstate.d). Relative paths are read from the working
     // directory, as the backend reads them.
     const workspaceDir = written.config.workspace_dir ?? "terraform.tfstate.d";
-    const workspace = ref("terraform.workspace");
-    const statePath = conditional(Op.eq(workspace, "default"), written.config.path ?? "terraform.tfstate", Fn.format("%s/%s/terraform.tfstate", [workspaceDir, workspace]));
+    const statePath = `(terraform.workspace == "default") ? ${JSON.stringify(written.config.path ?? "terraform.tfstate")} : format("%s/%s/terraform.tfstate", ${JSON.stringify(workspaceDir)}, terraform.workspace)`;
     // Whether it has content, by its hash, so that the state (which holds the secrets) is never a
-    // value in an expression: an empty file, or none, hashes as the empty string does.
-    const hash = Fn.try([Fn.filemd5(Token.asString(statePath)), EMPTY_MD5]);
-    read.addOverride("count", conditional(Op.neq(hash, EMPTY_MD5), 1, 0));
+    // value in an expression: an empty file, or none, hashes as the empty string does. Written as
+    // Terraform text, as the schedule is: a tree of cdktf tokens costs more to resolve.
+    const hash = `try(filemd5(${statePath}), "${EMPTY_MD5}")`;
+    read.addOverride("count", `\${(${hash} != "${EMPTY_MD5}") ? 1 : 0}`);
   } else if (NO_EMPTY_STATE.has(written.backend)) {
     // Most backends create an empty state when a workspace has none (azurerm, s3, gcs, …:
     // StateMgr in internal/backend/remote-state/*/backend_state.go); these do not.

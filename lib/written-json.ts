@@ -37,6 +37,17 @@ const ADD_CHECK = Symbol.for("xshield-mde-cdktf.addWrittenJsonCheck");
 
 type Hooked = StackWithTerraformJson & { readonly [ADD_CHECK]?: unknown };
 
+/** Per hooked stack, how many times it has started writing its JSON. */
+const GENERATIONS = new WeakMap<StackWithTerraformJson, number>();
+
+/**
+ * Which write of a hooked stack's JSON is under way or was the last (1, 2, …; undefined before
+ * the first): what an element wrote during this write is what the written JSON was made from.
+ */
+export function writeGeneration(stack: StackWithTerraformJson): number | undefined {
+  return GENERATIONS.get(stack);
+}
+
 /** What a stack that failed a check writes while failures are collected: no element at all. */
 const FAILED: TerraformJson = Object.freeze({});
 
@@ -85,6 +96,7 @@ export function checkWrittenJson(stack: StackWithTerraformJson, check: WrittenJs
   const toTerraform = stack.toTerraform.bind(stack);
   const toHclTerraform = stack.toHclTerraform.bind(stack);
   const checked = (): TerraformJson => {
+    GENERATIONS.set(stack, (GENERATIONS.get(stack) ?? 0) + 1);
     const json = deepFreeze(toTerraform() as TerraformJson);
     let failed = false;
     for (const c of checks) {

@@ -924,7 +924,7 @@ export class XshieldMdeIntegration extends Construct {
         applicationDisplayName: literal(c.applicationDisplayName),
       },
       secretExpressions: [String(resolve(this.clientSecret))],
-      tokens: plannedTokens(given, resolve, ["providers", "baselineExceptions", "resourceGroup"]),
+      tokens: plannedTokens(given, resolve, ["providers", "baselineExceptions"]),
       exceptions: c.baselineExceptions,
     });
   }
@@ -981,7 +981,9 @@ export class XshieldMdeIntegration extends Construct {
       provider: this.config.providers.azurerm,
     });
     const planned = PLAN_EXTENSIONS.get(this)!;
-    planned.push(...deepFreeze(captureElement(resolveIn(TerraformStack.of(this)), { element: assignment, role: `the integration's grant ${id}` })));
+    // A principal id or description given as a token is resolved now, and the plan holds to that.
+    const eager = Token.isUnresolved(principalId) || Object.values(options).some((v) => Token.isUnresolved(v));
+    planned.push(...deepFreeze(captureElement(resolveIn(TerraformStack.of(this)), { element: assignment, role: `the integration's grant ${id}`, eager })));
     return assignment;
   }
 

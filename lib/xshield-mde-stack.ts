@@ -109,11 +109,13 @@ export class XshieldMdeStack extends TerraformStack {
     // The providers and the backend are the stack's plan, judged with the integration's own
     // elements: written exactly as made here. (The outputs need no plan: they are the harmless
     // forms the guard allows anyway, and one that would show the secret is refused.)
+    // Stack props given as tokens are resolved now, and the plan holds to that.
+    const eager = this.propsHaveTokens;
     planStackElements(this, [
-      { element: azuread, role: "the stack's azuread provider" },
-      { element: azurerm, role: "the stack's azurerm provider" },
-      { element: time, role: "the stack's time provider" },
-      { element: stateBackend, role: "the stack's state backend" },
+      { element: azuread, role: "the stack's azuread provider", eager },
+      { element: azurerm, role: "the stack's azurerm provider", eager },
+      { element: time, role: "the stack's time provider", eager },
+      { element: stateBackend, role: "the stack's state backend", eager },
     ]);
   }
 

@@ -75,6 +75,10 @@ export function judgeOwnElements(json: Json, plan: GuardPlan): BaselineViolation
       });
       continue;
     }
+    // Written exactly as the plan resolves, because the element still writes what it did then.
+    if (planned.unchanged?.(json) === true) {
+      continue;
+    }
     const p = planned.kind === "local" ? { value: planned.body } : isObject(planned.body) ? planned.body : {};
     const w = planned.kind === "local" ? { value: actual.body } : isObject(actual.body) ? actual.body : {};
     // Of the terraform block, a stack plans only where its state lives (a backend, or a cloud block).

@@ -27,6 +27,12 @@ export interface OwnElement {
    * A reference to the whole element carries them too.
    */
   readonly secretAttributes: readonly string[];
+  /**
+   * When the plan was taken from a cdktf element: whether that element, as it is now, writes
+   * exactly what it did when the plan was taken (see `captureElement`). Then the written body is
+   * the planned one, and need not be compared.
+   */
+  readonly unchanged?: (written: { readonly [key: string]: unknown }) => boolean;
 }
 
 /** A prop given as a Terraform token: how it resolved when the construct was built, and now. */

@@ -44,7 +44,8 @@ export function withCurrentTokens(plan: GuardPlan): { plan: GuardPlan; violation
     const before = LONE_REFERENCE.exec(token.resolved);
     const after = LONE_REFERENCE.exec(now);
     if (before !== null && after !== null && after[1].startsWith("data.terraform_remote_state.")) {
-      elements = elements.map((e) => ({ ...e, body: substitute(e.body, before[1], after[1]) }));
+      // A plain copy with the new body (and no claim to be unchanged: its body is not the element's any more).
+      elements = elements.map(({ key, kind, type, role, constructPath, secretAttributes, body }) => ({ key, kind, type, role, constructPath, secretAttributes, body: substitute(body, before[1], after[1]) }));
       continue;
     }
     violations.push({
