@@ -70,7 +70,19 @@ import { OUTPUT_SPECS } from "./outputs";
 import { checkWrittenJson, TerraformJson } from "./written-json";
 
 /** Every integration made under an App root, in the order they were made (for the App-wide checks). */
-const INTEGRATIONS = new WeakMap<object, readonly XshieldMdeIntegration[]>();
+const INTEGRATIONS = new WeakMap<
+  object,
+  { count: number; readonly order: Map<XshieldMdeIntegration, number>; readonly byName: Map<string, XshieldMdeIntegration[]> }
+>();
+
+/** The names of an integration's claims that must be unique, in one form per kind (what the index is keyed by). */
+function namesOf(claims: IntegrationClaims): string[] {
+  return [
+    claims.storageAccountName === undefined ? undefined : `account:${claims.storageAccountName.toLowerCase()}`,
+    claims.createdResourceGroup === undefined ? undefined : `group:${claims.createdResourceGroup.toLowerCase()}`,
+    claims.applicationDisplayName === undefined ? undefined : `app:${claims.applicationDisplayName.toLowerCase()}`,
+  ].filter((n): n is string => n !== undefined);
+}
 /** Each integration's App-wide claims, as its last check computed them. */
 const CLAIMS = new WeakMap<XshieldMdeIntegration, IntegrationClaims>();
 
@@ -615,17 +627,23 @@ export class XshieldMdeIntegration extends Construct {
         : [{ rule: "SecretLifetime", path: `${key}.config`, message: problem, element: { key, constructPath: this.secretRotation.memoryRead.node.path, own: true } }];
     };
     registerPlan(stack, plan, () => this.isAttached());
-    const integrations = INTEGRATIONS.get(this.node.root) ?? [];
-    INTEGRATIONS.set(this.node.root, [...integrations, this]);
+    // Indexed by the names that must be unique, as written now: an integration is compared only
+    // with the earlier ones that share a name with it.
+    const index = INTEGRATIONS.get(this.node.root) ?? { count: 0, order: new Map(), byName: new Map() };
+    INTEGRATIONS.set(this.node.root, index);
+    index.order.set(this, index.count++);
+    const names = namesOf(this.claims());
+    for (const name of names) {
+      index.byName.set(name, [...(index.byName.get(name) ?? []), this]);
+    }
     checkWrittenJson(stack, () => {
       if (this.isAttached()) {
-        const earlier = INTEGRATIONS.get(this.node.root)!;
-        const before = earlier.slice(0, earlier.indexOf(this)).filter((i) => i.isAttached());
-        // Each integration's claims as of its own check (the earlier ones' usually already made in
-        // this synthesis), so that an App of n integrations reads its providers n times, not n².
+        const position = index.order.get(this)!;
+        const earlier = new Set(names.flatMap((name) => index.byName.get(name) ?? []).filter((i) => index.order.get(i)! < position && i.isAttached()));
+        // Claims as of each integration's own check (where its providers are read).
         const mine = this.claims();
         CLAIMS.set(this, mine);
-        const others = before.map((i) => CLAIMS.get(i) ?? (CLAIMS.set(i, i.claims()), CLAIMS.get(i)!));
+        const others = [...earlier].map((i) => CLAIMS.get(i) ?? (CLAIMS.set(i, i.claims()), CLAIMS.get(i)!));
         throwIfInvalid(`XshieldMdeIntegration "${this.node.path}"`, duplicateProblems(mine, others));
       }
     });
